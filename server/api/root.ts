@@ -1,0 +1,27 @@
+import { createCallerFactory, router } from "./trpc";
+import { authRouter } from "./routers/auth";
+import { usersRouter } from "./routers/users";
+import { auditRouter } from "./routers/audit";
+import {
+  monitoringRouter,
+  protectionRouter,
+  recoveryRouter,
+  reportsRouter,
+  serversRouter,
+  tapeRouter,
+} from "./routers/overview";
+
+export const appRouter = router({
+  auth: authRouter,
+  users: usersRouter,
+  audit: auditRouter,
+  monitoring: monitoringRouter,
+  protection: protectionRouter,
+  recovery: recoveryRouter,
+  servers: serversRouter,
+  tape: tapeRouter,
+  reports: reportsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

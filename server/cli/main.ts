@@ -1,0 +1,59 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError, Option } from "commander";
+import { ZodError } from "zod";
+
+const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command("custodian")
+    .description("Custodian: a data-protection manager. Backup servers protect workloads and each other.")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  program
+    .command("serve")
+    .description("Run a backup server: catalog, scheduler, API and web UI in one process.")
+    .option("--data <dir>", "data directory: catalog, storage pool, virtual tape (env CUSTODIAN_DATA)", undefined)
+    .option("--port <port>", "TCP port to listen on (env CUSTODIAN_PORT)", undefined)
+    .option("--host <address>", "address to listen on (env CUSTODIAN_HOST)", undefined)
+    .option("--name <name>", "this server's name (env CUSTODIAN_NAME; default: the host name)", undefined)
+    .addOption(new Option("--demo", "create demo users with random passwords on an empty catalog (env CUSTODIAN_DEMO=1)"))
+    .addOption(new Option("--no-demo", "do not create demo users"))
+    .option("--dev", "run the UI in Next.js development mode (hot reload)")
+    .option("--secure-cookies", "mark session cookies Secure (when served over HTTPS; env CUSTODIAN_SECURE_COOKIES)")
+    .addOption(new Option("--log-level <level>", "log level (env CUSTODIAN_LOG_LEVEL)").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+    .action(async (opts: Record<string, unknown>) => {
+      const { resolveServeConfig } = await import("../config");
+      const config = resolveServeConfig(
+        { dataDir: opts.data, port: opts.port, host: opts.host, name: opts.name, demo: opts.demo, dev: opts.dev, logLevel: opts.logLevel, secureCookies: opts.secureCookies },
+        process.env,
+      );
+      // Must be set before Next and the API modules load: production mode hides stack traces.
+      (process.env as Record<string, string>).NODE_ENV = config.dev ? "development" : "production";
+      const { serve } = await import("./serve");
+      setExit(await serve(config, PROJECT_DIR));
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ZodError) {
+      for (const issue of err.issues) process.stderr.write(`custodian: ${issue.path.join(".") || "option"}: ${issue.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`custodian: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+

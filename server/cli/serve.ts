@@ -1,0 +1,109 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { ServeConfig } from "@/server/config";
+import { createLogger } from "@/server/logger";
+import { createServices } from "@/server/composition";
+import { CatalogOpenError } from "@/db/client";
+import { ensureSelfServer } from "@/server/domain/servers/ensure-self-server";
+import { ensureDemoUsers } from "@/server/domain/demo/ensure-demo-users";
+import { startScheduler } from "@/server/scheduler/scheduler";
+import { createTick } from "@/server/scheduler/tick";
+import { startHttpServer } from "@/server/http/server";
+import { loadSessionSecret } from "@/server/http/session-secret";
+import { countUsers } from "@/server/domain/users/manage-users";
+
+export const EXIT_CONFIG = 2;
+
+/**
+ * `custodian serve`: catalog (migrated), scheduler, API and UI in one process, until
+ * SIGTERM or SIGINT. Resolves with the process exit code.
+ */
+export async function serve(config: ServeConfig, projectDir: string): Promise<number> {
+  const log = createLogger({ level: config.logLevel, name: config.name });
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+
+  if (!config.dev && !fs.existsSync(path.join(projectDir, ".next", "BUILD_ID"))) {
+    process.stderr.write("custodian: the web UI is not built. Run `npm run build` first (or `npm start`, which builds when needed).\n");
+    return EXIT_CONFIG;
+  }
+
+  let services;
+  try {
+    services = createServices({ dataDir: config.dataDir, serverName: config.name, log });
+  } catch (err) {
+    if (err instanceof CatalogOpenError) {
+      log.fatal({ file: err.file, reason: err.reason }, err.message);
+      process.stderr.write(`custodian: ${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    throw err;
+  }
+
+  const self = ensureSelfServer(services.db, { name: config.name, now: services.clock.now() });
+  log.info({ serverId: self.id, dataDir: config.dataDir, created: self.created }, "catalog ready");
+
+  if (config.demo) {
+    const demo = await ensureDemoUsers(services, config.dataDir);
+    if (demo.kind !== "none") printDemoCredentials(demo.kind, demo.file, demo.credentials);
+  }
+
+  // Next.js renders the UI inside this process; the API above never goes through it.
+  const { default: next } = await import("next");
+  const ui = next({ dev: config.dev, dir: projectDir, hostname: config.host, port: config.port, customServer: true, quiet: !config.dev });
+  await ui.prepare();
+  const renderUi = ui.getRequestHandler();
+
+  const scheduler = startScheduler({ key: config.dataDir, clock: services.clock, log: log.child({ component: "scheduler" }), tick: createTick(services) });
+
+  let http;
+  try {
+    http = await startHttpServer({
+      services,
+      host: config.host,
+      port: config.port,
+      sessionSecret: loadSessionSecret(config.dataDir),
+      secureCookies: config.secureCookies,
+      renderUi: (req, res) => renderUi(req, res),
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(`custodian: cannot listen on ${config.host}:${config.port}: ${e.code ?? e.message}\n`);
+    await scheduler.stop();
+    services.db.$client.close();
+    return EXIT_CONFIG;
+  }
+  const needsSetup = countUsers(services.db) === 0;
+  log.info({ url: http.url, demo: config.demo, setupRequired: needsSetup }, "Custodian is listening");
+  process.stdout.write(`\nCustodian server "${config.name}" is running at ${http.url}${needsSetup ? `  (open ${http.url}/setup to create the first admin)` : ""}\n\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) {
+        log.warn({ signal }, "second signal: exiting at once");
+        process.exit(1);
+      }
+      stopping = true;
+      log.info({ signal }, "shutting down");
+      await http.close();
+      await scheduler.stop();
+      await ui.close().catch(() => undefined);
+      services.db.$client.close();
+      log.info("stopped cleanly");
+      resolve(0);
+    };
+    process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    process.once("SIGINT", () => void shutdown("SIGINT"));
+  });
+}
+
+function printDemoCredentials(kind: "created" | "existing", file: string, credentials: { username: string; role: string; password: string }[]) {
+  const lines = [
+    "",
+    kind === "created" ? "Demo users created (one per role):" : "Demo users (as created on first start; changed passwords are not shown):",
+    ...credentials.map((c) => `  ${c.role.padEnd(9)} user: ${c.username.padEnd(9)} password: ${c.password}`),
+    `Kept in ${file} (readable by you only).`,
+    "",
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}

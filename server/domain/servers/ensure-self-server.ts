@@ -1,0 +1,21 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { CatalogDb } from "@/db/client";
+import { servers } from "@/db/schema";
+
+/**
+ * Registers this server in its own catalog on first start and keeps its display name in
+ * step with --name. The id is generated once and is the identity a rebuild must match.
+ */
+export function ensureSelfServer(db: CatalogDb, o: { name: string; now: Date }) {
+  return db.transaction((tx) => {
+    const self = tx.select({ id: servers.id, name: servers.name }).from(servers).where(eq(servers.isSelf, true)).get();
+    if (!self) {
+      const id = randomUUID();
+      tx.insert(servers).values({ id, name: o.name, isSelf: true, createdAt: o.now }).run();
+      return { id, name: o.name, created: true };
+    }
+    if (self.name !== o.name) tx.update(servers).set({ name: o.name }).where(eq(servers.id, self.id)).run();
+    return { id: self.id, name: o.name, created: false };
+  });
+}

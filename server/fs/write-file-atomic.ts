@@ -1,0 +1,30 @@
+import fs from "node:fs";
+import path from "node:path";
+
+/**
+ * Writes `data` to `file` so that a crash at any moment leaves either the old file or the
+ * new one, never a torn one: temp file in the same directory, fsync, rename, fsync the directory.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = fs.openSync(tmp, "wx", mode);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
+  fs.chmodSync(tmp, mode); // openSync's mode is filtered by the umask
+  fs.renameSync(tmp, file);
+  const dfd = fs.openSync(dir, "r");
+  try {
+    fs.fsyncSync(dfd);
+  } finally {
+    fs.closeSync(dfd);
+  }
+}

@@ -1,0 +1,17 @@
+import type { Logger } from "pino";
+import type { Catalog } from "@/db/client";
+import type { Clock } from "./domain/clock";
+import type { LoginThrottle } from "./domain/auth/login-throttle";
+
+/**
+ * Everything a domain use case may need, built once by the composition root
+ * (server/composition.ts) and passed explicitly: no module reads globals or process.env.
+ */
+export interface Services {
+  db: Catalog;
+  clock: Clock;
+  log: Logger;
+  loginThrottle: LoginThrottle;
+  /** This server's name as shown in the UI and to peers. */
+  serverName: string;
+}
