@@ -39,7 +39,7 @@ export function ChangePasswordForm() {
       title="Change your password"
       subtitle={me.data?.mustChangePassword ? "An administrator reset your password. Choose a new one to go on." : undefined}
     >
-      <form onSubmit={onSubmit} className="space-y-4" noValidate>
+      <form onSubmit={onSubmit} method="post" className="space-y-4" noValidate>
         {change.error && Object.keys(fields).length === 0 && <Notice tone="error">{messageOf(change.error)}</Notice>}
         <TextField label="Current password" name="currentPassword" type="password" autoComplete="current-password" value={form.currentPassword} onChange={set("currentPassword")} errors={fields.currentPassword} />
         <TextField label="New password" name="newPassword" type="password" autoComplete="new-password" value={form.newPassword} onChange={set("newPassword")} errors={fields.newPassword} hint="At least 10 characters." />

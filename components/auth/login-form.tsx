@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, type FormEvent } from "react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
@@ -21,12 +21,11 @@ export function LoginForm() {
   const params = useSearchParams();
   const queryClient = useQueryClient();
   const status = useQuery(trpc.auth.status.queryOptions());
-  const [username, setUsername] = useState("");
-  const [password, setPassword] = useState("");
   const login = useMutation(
     trpc.auth.login.mutationOptions({
-      onSuccess: async (user) => {
-        await queryClient.invalidateQueries();
+      onSuccess: (user) => {
+        // Drop everything cached while signed out (above all "me = null") before entering the console.
+        queryClient.clear();
         router.replace(user.mustChangePassword ? "/change-password" : safeNext(params.get("next")));
       },
     }),
@@ -36,18 +35,22 @@ export function LoginForm() {
     if (status.data?.setupRequired) router.replace("/setup");
   }, [status.data, router]);
 
-  const onSubmit = (e: FormEvent) => {
+  // Uncontrolled inputs read on submit: what a quick user typed before the page hydrated is kept.
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    login.mutate({ username, password });
+    const form = new FormData(e.currentTarget);
+    login.mutate({ username: String(form.get("username") ?? ""), password: String(form.get("password") ?? "") });
   };
   const fields = fieldErrorsOf(login.error);
 
   return (
     <AuthFrame title="Sign in" subtitle={status.data ? <>to server <strong>{status.data.serverName}</strong></> : undefined}>
-      <form onSubmit={onSubmit} className="space-y-4" noValidate>
+      {/* method=post: a submit before hydration must never put the password in a URL */}
+      <form onSubmit={onSubmit} method="post" className="space-y-4" noValidate>
+        {params.get("setup") === "done" && !login.error && <Notice tone="success">Administrator created. Sign in with it.</Notice>}
         {login.error && !fields.username && !fields.password && <Notice tone="error">{messageOf(login.error)}</Notice>}
-        <TextField label="User name" name="username" autoComplete="username" autoFocus value={username} onChange={(e) => setUsername(e.target.value)} errors={fields.username} />
-        <TextField label="Password" name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} errors={fields.password} />
+        <TextField label="User name" name="username" autoComplete="username" autoFocus errors={fields.username} />
+        <TextField label="Password" name="password" type="password" autoComplete="current-password" errors={fields.password} />
         <Button type="submit" className="w-full" disabled={login.isPending}>
           {login.isPending ? "Signing in…" : "Sign in"}
         </Button>

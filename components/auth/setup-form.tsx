@@ -2,7 +2,7 @@
 
 import { useEffect, useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
 import { TextField } from "@/components/ui/field";
@@ -14,10 +14,16 @@ import { AuthFrame } from "./auth-frame";
 export function SetupForm() {
   const trpc = useTRPC();
   const router = useRouter();
+  const queryClient = useQueryClient();
   const status = useQuery(trpc.auth.status.queryOptions());
   const [form, setForm] = useState({ username: "", displayName: "", password: "", confirm: "" });
   const [mismatch, setMismatch] = useState(false);
-  const setup = useMutation(trpc.auth.setup.mutationOptions({ onSuccess: () => router.replace("/login?setup=done") }));
+  const setup = useMutation(trpc.auth.setup.mutationOptions({
+      onSuccess: () => {
+        queryClient.clear(); // the cached "setup required" would send the sign-in page straight back here
+        router.replace("/login?setup=done");
+      },
+    }));
 
   useEffect(() => {
     if (status.data && !status.data.setupRequired) router.replace("/login");
@@ -34,7 +40,7 @@ export function SetupForm() {
 
   return (
     <AuthFrame title="Set up Custodian" subtitle="This server has no users yet. Create the first administrator; you can add other users and roles afterwards.">
-      <form onSubmit={onSubmit} className="space-y-4" noValidate>
+      <form onSubmit={onSubmit} method="post" className="space-y-4" noValidate>
         {setup.error && Object.keys(fields).length === 0 && <Notice tone="error">{messageOf(setup.error)}</Notice>}
         <TextField label="User name" name="username" autoComplete="username" autoFocus value={form.username} onChange={set("username")} errors={fields.username} hint="Lower-case letters, digits, dot, dash or underscore." />
         <TextField label="Display name (optional)" name="displayName" value={form.displayName} onChange={set("displayName")} errors={fields.displayName} />

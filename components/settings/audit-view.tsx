@@ -65,9 +65,9 @@ export function AuditView() {
                   <Td className="font-medium text-slate-900">{e.username || "—"}</Td>
                   <Td className="font-mono text-xs">{e.action}</Td>
                   <Td>{e.target}</Td>
-                  <Td title={e.detail}>
+                  <Td title={e.detail} className="max-w-md">
                     <Badge tone={OUTCOME_TONE[e.outcome] ?? "neutral"}>{e.outcome}</Badge>
-                    {e.detail && <span className="ml-2 text-xs text-slate-500">{e.detail}</span>}
+                    {e.detail && <span className="ml-2 inline-block max-w-xs truncate align-middle text-xs text-slate-500">{e.detail}</span>}
                   </Td>
                   <Td className="font-mono text-xs">{e.clientAddress}</Td>
                 </tr>

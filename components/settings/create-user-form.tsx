@@ -37,7 +37,7 @@ export function CreateUserForm() {
 
   return (
     <Card title="Add a user">
-      <form onSubmit={onSubmit} className="grid gap-4 md:grid-cols-2" noValidate aria-label="Add a user">
+      <form onSubmit={onSubmit} method="post" className="grid gap-4 md:grid-cols-2" noValidate aria-label="Add a user">
         <TextField label="User name" name="username" value={form.username} onChange={set("username")} errors={fields.username} autoComplete="off" />
         <TextField label="Display name" name="displayName" value={form.displayName} onChange={set("displayName")} errors={fields.displayName} />
         <SelectField label="Role" name="role" value={form.role} onChange={set("role")} errors={fields.role} hint={ROLE_INFO[form.role].description}>

@@ -75,7 +75,10 @@ export function UsersView() {
                       <select
                         aria-label={`Role of ${u.username}`}
                         value={u.role}
-                        onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role })}
+                        onChange={(e) => {
+                          const role = e.target.value as Role;
+                          if (window.confirm(`Change ${u.username}'s role to ${ROLE_INFO[role].label}? Their open sessions end.`)) update.mutate({ id: u.id, role });
+                        }}
                         className="rounded-md border-0 py-1 pl-2 pr-7 text-sm ring-1 ring-inset ring-slate-300"
                       >
                         {ROLE_LIST.map((r) => (
@@ -95,10 +98,10 @@ export function UsersView() {
                   <Td>{formatDateTime(u.lastLoginAt)}</Td>
                   {isAdmin && (
                     <Td className="space-x-2 text-right">
-                      <Button variant="secondary" onClick={() => reset.mutate({ id: u.id })} aria-label={`Reset password of ${u.username}`}>
+                      <Button variant="secondary" onClick={() => window.confirm(`Reset ${u.username}'s password? Their open sessions end.`) && reset.mutate({ id: u.id })} aria-label={`Reset password of ${u.username}`}>
                         Reset password
                       </Button>
-                      <Button variant={u.disabled ? "secondary" : "danger"} onClick={() => update.mutate({ id: u.id, disabled: !u.disabled })} aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.username}`}>
+                      <Button variant={u.disabled ? "secondary" : "danger"} onClick={() => (u.disabled || window.confirm(`Disable ${u.username}? They are signed out at once.`)) && update.mutate({ id: u.id, disabled: !u.disabled })} aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.username}`}>
                         {u.disabled ? "Enable" : "Disable"}
                       </Button>
                     </Td>

@@ -34,9 +34,9 @@ export function AppShell({ children }: { children: ReactNode }) {
   const user = me.data;
   useEffect(() => {
     if (status.data?.setupRequired) router.replace("/setup");
-    else if (me.isSuccess && !user) router.replace(`/login?next=${encodeURIComponent(pathname)}`);
+    else if (me.isSuccess && !me.isFetching && !user) router.replace(`/login?next=${encodeURIComponent(pathname)}`);
     else if (user?.mustChangePassword) router.replace("/change-password");
-  }, [me.isSuccess, user, status.data, pathname, router]);
+  }, [me.isSuccess, me.isFetching, user, status.data, pathname, router]);
 
   if (!user) {
     return (

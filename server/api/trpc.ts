@@ -147,6 +147,14 @@ export function describeTarget(input: unknown): string {
   return "";
 }
 
+function describeError(error: TRPCError): string {
+  if (error.cause instanceof ZodError) {
+    const fields = [...new Set(error.cause.issues.map((i) => i.path.join(".") || "input"))];
+    return `${error.code}: invalid ${fields.join(", ")}`;
+  }
+  return `${error.code}: ${error.message}`;
+}
+
 const auditMutations = t.middleware(async ({ ctx, type, path, meta, getRawInput, next }) => {
   const result = await next();
   if (type !== "mutation" || meta?.audit === false) return result;
@@ -172,7 +180,7 @@ const auditMutations = t.middleware(async ({ ctx, type, path, meta, getRawInput,
       action: path,
       target,
       outcome,
-      detail: error ? `${error.code}: ${error.message}` : "",
+      detail: error ? describeError(error) : "",
       clientAddress: ctx.clientAddress,
     });
   } catch (err) {

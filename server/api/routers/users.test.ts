@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { TRPCError } from "@trpc/server";
+import { auditEvents } from "@/db/schema";
+import { createTestServices, signedInAs } from "@/server/testing/test-services";
+
+async function errorOf(p: Promise<unknown>): Promise<TRPCError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof TRPCError) return err;
+    throw err;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("user management", () => {
+  it("creates users, refuses duplicates, and audits each change", async () => {
+    const { services } = createTestServices();
+    const admin = (await signedInAs(services, "admin", "ada")).caller;
+    const created = await admin().users.create({ username: "bob", role: "tape", password: "initial password 1" });
+    expect(created).toMatchObject({ username: "bob", role: "tape" });
+    const listed = (await admin().users.list()).find((u) => u.username === "bob");
+    expect(listed).toMatchObject({ role: "tape", disabled: false, mustChangePassword: true });
+    expect(listed).not.toHaveProperty("passwordHash");
+
+    const dup = await errorOf(admin().users.create({ username: "bob", role: "admin", password: "initial password 2" }));
+    expect(dup.code).toBe("CONFLICT");
+
+    const trail = services.db.select().from(auditEvents).all().filter((e) => e.action === "users.create");
+    expect(trail.map((e) => [e.username, e.target, e.outcome])).toEqual([
+      ["ada", "bob", "ok"],
+      ["ada", "bob", "failed"],
+    ]);
+    expect(JSON.stringify(trail)).not.toContain("initial password");
+  });
+
+  it("never leaves the server without an enabled admin", async () => {
+    const { services } = createTestServices();
+    const ada = await signedInAs(services, "admin", "ada");
+    const list = await ada.caller().users.list();
+    const adaId = list.find((u) => u.username === "ada")!.id;
+    expect((await errorOf(ada.caller().users.update({ id: adaId, disabled: true }))).code).toBe("PRECONDITION_FAILED");
+
+    // With a second admin, one admin may demote the other; the demoted admin's session ends.
+    const bea = await signedInAs(services, "admin", "bea");
+    await bea.caller().users.update({ id: adaId, role: "manager" });
+    expect(await ada.caller().auth.me()).toBeNull();
+    const beaId = (await bea.caller().users.list()).find((u) => u.username === "bea")!.id;
+    expect((await errorOf(bea.caller().users.update({ id: beaId, role: "helpdesk" }))).code).toBe("PRECONDITION_FAILED");
+  });
+
+  it("refuses an empty update", async () => {
+    const { services } = createTestServices();
+    const admin = (await signedInAs(services, "admin", "ada")).caller;
+    const id = (await admin().users.list())[0]!.id;
+    expect((await errorOf(admin().users.update({ id }))).code).toBe("BAD_REQUEST");
+  });
+
+  it("reports an unknown user id as NOT_FOUND", async () => {
+    const { services } = createTestServices();
+    const admin = (await signedInAs(services, "admin", "ada")).caller;
+    expect((await errorOf(admin().users.resetPassword({ id: 999 }))).code).toBe("NOT_FOUND");
+  });
+});
