@@ -1,6 +1,6 @@
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import type { CatalogDb } from "@/db/client";
-import { alerts, ALERT_SEVERITIES } from "@/db/schema";
+import { alerts, type ALERT_SEVERITIES } from "@/db/schema";
 
 export interface ListAlertsOptions {
   active?: boolean;
