@@ -19,8 +19,13 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
     throw err;
   }
   fs.closeSync(fd);
-  fs.chmodSync(tmp, mode); // openSync's mode is filtered by the umask
-  fs.renameSync(tmp, file);
+  try {
+    fs.chmodSync(tmp, mode); // openSync's mode is filtered by the umask
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true }); // a failed rename must not leave the temp file (maybe a secret) behind
+    throw err;
+  }
   const dfd = fs.openSync(dir, "r");
   try {
     fs.fsyncSync(dfd);

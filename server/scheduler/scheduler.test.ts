@@ -7,7 +7,7 @@ const clock: Clock = { now: () => new Date(Date.now()) };
 const PERIOD = 60_000;
 const START = new Date("2026-11-24T12:00:20.000Z"); // 40 s before the next minute
 
-let handles: SchedulerHandle[] = [];
+const handles: SchedulerHandle[] = [];
 let keySeq = 0;
 
 function start(tick: Tick, o: { key?: string; periodMs?: number; log?: pino.Logger } = {}) {
@@ -28,8 +28,10 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  for (const h of handles) await h.stop();
-  handles = [];
+  // stop() waits for a tick in flight, which may itself wait on a (fake) timer: let them run
+  const stopping = handles.splice(0).map((h) => h.stop());
+  await vi.runAllTimersAsync();
+  await Promise.all(stopping);
   vi.useRealTimers();
 });
 
