@@ -18,8 +18,17 @@ const OUTCOME_TONE: Record<string, BadgeTone> = { ok: "ok", denied: "critical", 
 
 export function AuditView() {
   const trpc = useTRPC();
-  const [filter, setFilter] = useState({ username: "", action: "", outcome: "" as "" | "ok" | "denied" | "failed" | "error" });
-  const input = { username: filter.username || undefined, action: filter.action || undefined, outcome: filter.outcome || undefined, limit: 100 };
+  const [filter, setFilter] = useState({ username: "", action: "", outcome: "" as "" | "ok" | "denied" | "failed" | "error", from: "", to: "" });
+  // Dates are days in the browser's time zone: "from" is the start of its day, "to" the end of its day.
+  const day = (d: string, end: boolean) => (d ? new Date(`${d}T${end ? "23:59:59.999" : "00:00:00"}`) : undefined);
+  const input = {
+    username: filter.username || undefined,
+    action: filter.action || undefined,
+    outcome: filter.outcome || undefined,
+    from: day(filter.from, false),
+    to: day(filter.to, true),
+    limit: 100,
+  };
   const events = useInfiniteQuery(
     trpc.audit.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
   );
@@ -28,7 +37,7 @@ export function AuditView() {
   return (
     <>
       <PageHeader title="Audit log" description="Every change and every sign-in attempt: who, what, when and from where. Newest first." />
-      <form className="mb-4 grid gap-4 sm:grid-cols-3" onSubmit={(e) => e.preventDefault()} aria-label="Filter the audit log">
+      <form className="mb-4 grid gap-4 sm:grid-cols-3 lg:grid-cols-5" onSubmit={(e) => e.preventDefault()} aria-label="Filter the audit log">
         <TextField label="User" value={filter.username} onChange={(e) => setFilter({ ...filter, username: e.target.value })} placeholder="any user" />
         <TextField label="Action contains" value={filter.action} onChange={(e) => setFilter({ ...filter, action: e.target.value })} placeholder="e.g. users. or auth.login" />
         <SelectField label="Outcome" value={filter.outcome} onChange={(e) => setFilter({ ...filter, outcome: e.target.value as typeof filter.outcome })}>
@@ -38,6 +47,8 @@ export function AuditView() {
           <option value="denied">denied</option>
           <option value="error">error</option>
         </SelectField>
+        <TextField label="From" type="date" value={filter.from} onChange={(e) => setFilter({ ...filter, from: e.target.value })} />
+        <TextField label="To" type="date" value={filter.to} onChange={(e) => setFilter({ ...filter, to: e.target.value })} />
       </form>
       {events.isPending ? (
         <Skeleton rows={6} />

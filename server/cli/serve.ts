@@ -20,6 +20,22 @@ export const EXIT_CONFIG = 2;
  */
 export async function serve(config: ServeConfig, projectDir: string): Promise<number> {
   const log = createLogger({ level: config.logLevel, name: config.name });
+  // Signal handlers go in first: a supervisor may send SIGTERM the instant it reads the
+  // "running" line, and a signal that arrives before a handler exists kills the process
+  // without the clean shutdown. A signal during start-up stops the server once it is up.
+  let stopRequested = false;
+  let requestStop: (signal: string) => void = () => undefined;
+  const stopSignal = new Promise<string>((resolve) => (requestStop = resolve));
+  const onSignal = (signal: string) => {
+    if (stopRequested) {
+      log.warn({ signal }, "second signal: exiting at once");
+      process.exit(1);
+    }
+    stopRequested = true;
+    requestStop(signal);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
   if (!config.dev && !fs.existsSync(path.join(projectDir, ".next", "BUILD_ID"))) {
@@ -76,25 +92,16 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
   log.info({ url: http.url, demo: config.demo, setupRequired: needsSetup }, "Custodian is listening");
   process.stdout.write(`\nCustodian server "${config.name}" is running at ${http.url}${needsSetup ? `  (open ${http.url}/setup to create the first admin)` : ""}\n\n`);
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const shutdown = async (signal: string) => {
-      if (stopping) {
-        log.warn({ signal }, "second signal: exiting at once");
-        process.exit(1);
-      }
-      stopping = true;
-      log.info({ signal }, "shutting down");
-      await http.close();
-      await scheduler.stop();
-      await ui.close().catch(() => undefined);
-      services.db.$client.close();
-      log.info("stopped cleanly");
-      resolve(0);
-    };
-    process.once("SIGTERM", () => void shutdown("SIGTERM"));
-    process.once("SIGINT", () => void shutdown("SIGINT"));
-  });
+  const signal = await stopSignal;
+  log.info({ signal }, "shutting down");
+  await http.close();
+  await scheduler.stop();
+  await ui.close().catch(() => undefined);
+  services.db.$client.close();
+  log.info("stopped cleanly");
+  process.off("SIGTERM", onSignal);
+  process.off("SIGINT", onSignal);
+  return 0;
 }
 
 function printDemoCredentials(kind: "created" | "existing", file: string, credentials: { username: string; role: string; password: string }[]) {

@@ -25,6 +25,21 @@ const SECURITY_HEADERS: Record<string, string> = {
   "Referrer-Policy": "same-origin",
 };
 
+/**
+ * Defence in depth against cross-site requests (SameSite=Lax already keeps the cookie off
+ * them): a state-changing API call whose Origin names another host is refused.
+ */
+export function isCrossSiteWrite(req: http.IncomingMessage): boolean {
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return false;
+  const origin = req.headers.origin;
+  if (!origin) return false; // non-browser clients (scripts, tests) send none
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
+
 function clientAddress(req: http.IncomingMessage): string {
   // Behind no proxy by default: the socket's peer is the client.
   return req.socket.remoteAddress ?? "";
@@ -77,6 +92,12 @@ export async function startHttpServer(o: HttpServerOptions): Promise<{ server: h
     const url = req.url ?? "/";
     if (url.startsWith("/api/trpc/")) {
       res.setHeader("Cache-Control", "no-store");
+      if (isCrossSiteWrite(req)) {
+        o.services.log.warn({ origin: req.headers.origin, url, address: clientAddress(req) }, "cross-site API write refused");
+        res.writeHead(403, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ error: { message: "Cross-site request refused." } }));
+        return;
+      }
       trpc(req, res);
       return;
     }

@@ -25,7 +25,7 @@ export function startServer(args: string[], env: Record<string, string | undefin
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}`)), 60_000);
     const onData = () => {
-      const m = /is running at (http:\/\/[^\s]+)/.exec(out);
+      const m = /is running at (http:\/\/\S+)\s/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       child.stdout!.off("data", onData);

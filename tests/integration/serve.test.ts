@@ -121,6 +121,16 @@ describe("a running server", () => {
     expect((list.data as { username: string }[]).map((u) => u.username)).not.toContain("intruder");
   });
 
+  it("refuses API writes from another site's pages", async () => {
+    const res = await fetch(`${server.url}/api/trpc/auth.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://evil.example" },
+      body: JSON.stringify({ json: { username: "admin", password: demoPasswords(dir).admin } }),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("set-cookie")).toBeNull();
+  });
+
   it("answers bad input with per-field messages and never with a stack trace", async () => {
     const admin = new ApiClient(server.url);
     await admin.call("auth.login", { username: "admin", password: demoPasswords(dir).admin });

@@ -62,3 +62,29 @@ describe("user management", () => {
     expect((await errorOf(admin().users.resetPassword({ id: 999 }))).code).toBe("NOT_FOUND");
   });
 });
+
+describe("audit log", () => {
+  it("filters by user, action, outcome and time, newest first, in pages", async () => {
+    const { services, clock } = createTestServices();
+    const admin = (await signedInAs(services, "admin", "ada")).caller;
+    const manager = (await signedInAs(services, "manager", "max")).caller;
+    for (let i = 0; i < 5; i++) {
+      clock.advance(60_000);
+      await admin().users.create({ username: `user-${i}`, role: "helpdesk", password: "long enough password" });
+    }
+    const all = await manager().audit.list({ action: "users.create" });
+    expect(all.events.map((e) => e.target)).toEqual(["user-4", "user-3", "user-2", "user-1", "user-0"]);
+
+    const page1 = await manager().audit.list({ action: "users.create", limit: 2 });
+    expect(page1.events.map((e) => e.target)).toEqual(["user-4", "user-3"]);
+    const page2 = await manager().audit.list({ action: "users.create", limit: 2, cursor: page1.nextCursor! });
+    expect(page2.events.map((e) => e.target)).toEqual(["user-2", "user-1"]);
+
+    const t0 = all.events.at(-1)!.at;
+    const windowed = await manager().audit.list({ action: "users.create", from: new Date(t0.getTime() + 1), to: new Date(t0.getTime() + 120_000) });
+    expect(windowed.events.map((e) => e.target)).toEqual(["user-2", "user-1"]);
+
+    expect((await manager().audit.list({ username: "max" })).events.map((e) => e.action)).toEqual(["auth.login"]);
+    expect((await manager().audit.list({ action: "100%_" })).events).toEqual([]); // LIKE wildcards are literal
+  });
+});
