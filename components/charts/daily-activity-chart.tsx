@@ -9,10 +9,11 @@ export interface DailyActivity {
   jobsFailed: number;
 }
 
+// Job outcomes stack into one bar per day (its height is the day's jobs); recovery points stand beside it.
 const SERIES = [
-  { key: "recoveryPoints", name: "Recovery points", color: "var(--color-brand-500)" },
-  { key: "jobsSucceeded", name: "Jobs succeeded", color: "var(--color-ok)" },
-  { key: "jobsFailed", name: "Jobs failed", color: "var(--color-crit)" },
+  { key: "recoveryPoints", name: "Recovery points", color: "var(--color-brand-500)", stack: undefined },
+  { key: "jobsSucceeded", name: "Jobs succeeded", color: "var(--color-ok)", stack: "jobs" },
+  { key: "jobsFailed", name: "Jobs failed", color: "var(--color-crit)", stack: "jobs" },
 ] as const;
 
 /** Recovery points and job outcomes per day. Presentational: data comes shaped from reports.history. */
@@ -27,7 +28,7 @@ export function DailyActivityChart({ data }: { data: DailyActivity[] }) {
           <Tooltip />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {SERIES.map((s) => (
-            <Bar key={s.key} dataKey={s.key} name={s.name} fill={s.color} isAnimationActive={false} radius={[2, 2, 0, 0]} />
+            <Bar key={s.key} dataKey={s.key} name={s.name} fill={s.color} stackId={s.stack} isAnimationActive={false} maxBarSize={18} />
           ))}
         </BarChart>
       </ResponsiveContainer>

@@ -10,7 +10,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export function getRecoveryPointHistory(db: CatalogDb, o: { now: Date; days: number }) {
   const start = Math.floor(o.now.getTime() / DAY_MS) * DAY_MS - (o.days - 1) * DAY_MS;
-  const day = (col: unknown) => sql<number>`(${col} / ${DAY_MS}) * ${DAY_MS}`;
+  // Literal, not a bound parameter: better-sqlite3 binds JS numbers as REAL, and a REAL
+  // divisor would turn the integer division that truncates to the day into a plain division.
+  const dayMs = sql.raw(String(DAY_MS));
+  const day = (col: unknown) => sql<number>`(${col} / ${dayMs}) * ${dayMs}`;
   const points = db
     .select({ day: day(recoveryPoints.createdAt), n: sql<number>`count(*)` })
     .from(recoveryPoints)
