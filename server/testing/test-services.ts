@@ -1,4 +1,5 @@
 import pino from "pino";
+import { TRPCError } from "@trpc/server";
 import { openCatalog } from "@/db/client";
 import type { Services } from "@/server/services";
 import { fixedClock } from "@/server/domain/clock";
@@ -48,4 +49,15 @@ export async function signedInAs(services: Services, role: Role, username: strin
   const cookie = new MemoryCookie();
   await callerFor(services, cookie).auth.login({ username, password: TEST_PASSWORD });
   return { cookie, caller: () => callerFor(services, cookie) };
+}
+
+/** The TRPCError a call fails with; fails the test if the call succeeds. */
+export async function errorOf(p: Promise<unknown>): Promise<TRPCError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof TRPCError) return err;
+    throw err;
+  }
+  throw new Error("expected the call to fail");
 }

@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
 import { auditEvents, sessions, users } from "@/db/schema";
-import { createTestServices, callerFor, MemoryCookie, signedInAs, TEST_PASSWORD } from "@/server/testing/test-services";
-
-async function errorOf(p: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
+import { createTestServices, callerFor, MemoryCookie, signedInAs, TEST_PASSWORD, errorOf } from "@/server/testing/test-services";
 
 describe("first set-up", () => {
   it("creates the first admin once, then refuses", async () => {

@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
 import { auditEvents } from "@/db/schema";
-import { createTestServices, signedInAs } from "@/server/testing/test-services";
-
-async function errorOf(p: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
+import { createTestServices, errorOf, signedInAs } from "@/server/testing/test-services";
 
 describe("user management", () => {
   it("creates users, refuses duplicates, and audits each change", async () => {
