@@ -25,6 +25,14 @@ export default tseslint.config(
     },
   },
   {
+    files: ["server/engine/**/*.ts"],
+    rules: {
+      "no-restricted-imports": restrict([
+        { group: ["@/db/*", "@/server/api/*", "@/server/domain/*", "@/server/http/*", "@/components/*", "@/app/*", "next", "react"], message: "The engine is a leaf library: it imports nothing from the catalog, the API or the domain." },
+      ]),
+    },
+  },
+  {
     files: ["db/**/*.ts"],
     rules: { "no-restricted-imports": restrict([{ group: ["@/server/*", "@/components/*", "@/app/*"], message: "db/ imports nothing from the server or the UI." }]) },
   },
