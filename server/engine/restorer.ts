@@ -1,0 +1,165 @@
+/**
+ * Restore of a recovery point (or chosen paths) into a target directory. Every chunk is
+ * verified on read (ChunkStore.get) and every file against its whole-file hash before it is
+ * renamed into place. Entries that would land outside the target are refused: a path with
+ * an empty, "." or ".." segment, an absolute path, a NUL byte, or a parent inside the target
+ * that is a symlink (which could point anywhere).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { createHash } from "node:crypto";
+import type { ChunkStore } from "./chunk-store";
+import type { Manifest, ManifestEntry } from "./manifest";
+
+export type ExistingPolicy = "overwrite" | "skip" | "copy";
+
+export interface RestoreOutcome {
+  path: Buffer;
+  outcome: "restored" | "skipped" | "copied" | "refused" | "failed";
+  detail?: string;
+}
+
+export interface RestoreOptions {
+  /** Only these relative paths (and what is under them). */
+  paths?: Buffer[];
+  existing?: ExistingPolicy;
+}
+
+const DOT = Buffer.from(".");
+const DOTDOT = Buffer.from("..");
+
+/** Why a manifest path may not be restored, or null when it is safe. */
+export function unsafePathReason(p: Buffer): string | null {
+  if (p.length === 0) return "empty path";
+  if (p[0] === 0x2f) return "absolute path";
+  if (p.includes(0)) return "NUL byte in path";
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    if (i === p.length || p[i] === 0x2f) {
+      const seg = p.subarray(start, i);
+      if (seg.length === 0 || seg.equals(DOT) || seg.equals(DOTDOT)) return "'.', '..' or empty path segment";
+      start = i + 1;
+    }
+  }
+  return null;
+}
+
+function selected(e: ManifestEntry, paths?: Buffer[]): boolean {
+  if (!paths) return true;
+  return paths.some((p) => e.path.equals(p) || (e.path.length > p.length && e.path[p.length] === 0x2f && e.path.subarray(0, p.length).equals(p)));
+}
+
+export async function restore(store: ChunkStore, manifest: Manifest, target: string, o: RestoreOptions = {}): Promise<RestoreOutcome[]> {
+  const root = Buffer.from(path.resolve(target));
+  await fs.promises.mkdir(root.toString(), { recursive: true });
+  const existing = o.existing ?? "overwrite";
+  const outcomes: RestoreOutcome[] = [];
+  const safeDirs = new Set<string>([root.toString("base64")]);
+
+  /** Each ancestor of `rel` inside the target must be a real directory, not a symlink. */
+  async function parentIsSafe(rel: Buffer): Promise<boolean> {
+    const idx = rel.lastIndexOf(0x2f);
+    if (idx < 0) return true;
+    const parentRel = rel.subarray(0, idx);
+    const abs = Buffer.concat([root, Buffer.from("/"), parentRel]);
+    if (safeDirs.has(abs.toString("base64"))) return true;
+    if (!(await parentIsSafe(parentRel))) return false;
+    try {
+      const s = await fs.promises.lstat(abs);
+      if (!s.isDirectory()) return false;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      await fs.promises.mkdir(abs);
+    }
+    safeDirs.add(abs.toString("base64"));
+    return true;
+  }
+
+  const dirs: { abs: Buffer; e: ManifestEntry }[] = [];
+  for (const e of manifest.entries) {
+    if (!selected(e, o.paths)) continue;
+    const unsafe = unsafePathReason(e.path);
+    if (unsafe) {
+      outcomes.push({ path: e.path, outcome: "refused", detail: unsafe });
+      continue;
+    }
+    if (!(await parentIsSafe(e.path))) {
+      outcomes.push({ path: e.path, outcome: "refused", detail: "a parent directory in the target is a symlink or not a directory" });
+      continue;
+    }
+    let abs: Buffer = Buffer.concat([root, Buffer.from("/"), e.path]);
+    try {
+      const present = await fs.promises.lstat(abs).then(() => true, () => false);
+      let outcome: RestoreOutcome["outcome"] = "restored";
+      if (e.type === "dir") {
+        if (!present) await fs.promises.mkdir(abs);
+        else if (!(await fs.promises.lstat(abs)).isDirectory()) throw new Error("a non-directory is in the way");
+        safeDirs.add(abs.toString("base64"));
+        dirs.push({ abs, e });
+        outcomes.push({ path: e.path, outcome });
+        continue;
+      }
+      if (present && existing === "skip") {
+        outcomes.push({ path: e.path, outcome: "skipped" });
+        continue;
+      }
+      if (present && existing === "copy") {
+        abs = await freeCopyName(abs);
+        outcome = "copied";
+      }
+      if (e.type === "symlink") {
+        const tmp = tempName(abs);
+        await fs.promises.symlink(e.target!, tmp);
+        await fs.promises.rename(tmp, abs);
+        await fs.promises.lutimes(abs, e.mtimeMs / 1000, e.mtimeMs / 1000).catch(() => undefined);
+      } else {
+        await restoreFile(store, e, abs);
+      }
+      outcomes.push({ path: e.path, outcome });
+    } catch (err) {
+      outcomes.push({ path: e.path, outcome: "failed", detail: (err as Error).message });
+    }
+  }
+  // Directory modes and times last, deepest first: writing inside a directory changes its mtime.
+  for (const { abs, e } of dirs.reverse()) {
+    await fs.promises.chmod(abs, e.mode);
+    await fs.promises.utimes(abs, e.mtimeMs / 1000, e.mtimeMs / 1000);
+  }
+  return outcomes;
+}
+
+function tempName(abs: Buffer): Buffer {
+  const idx = abs.lastIndexOf(0x2f);
+  // Short, fixed-length temp names: the real name may already be at the 255-byte limit.
+  return Buffer.concat([abs.subarray(0, idx + 1), Buffer.from(`.custodian-restore-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`)]);
+}
+
+async function freeCopyName(abs: Buffer): Promise<Buffer> {
+  for (let i = 1; ; i++) {
+    const candidate = Buffer.concat([abs, Buffer.from(i === 1 ? ".restored" : `.restored-${i}`)]);
+    if (!(await fs.promises.lstat(candidate).then(() => true, () => false))) return candidate;
+  }
+}
+
+async function restoreFile(store: ChunkStore, e: ManifestEntry, abs: Buffer): Promise<void> {
+  const tmp = tempName(abs);
+  const fh = await fs.promises.open(tmp, "wx", 0o600);
+  try {
+    const whole = createHash("sha256");
+    for (const id of e.chunks ?? []) {
+      const bytes = await store.get(id); // throws BlobCorrupt on any mismatch
+      whole.update(bytes);
+      await fh.write(bytes);
+    }
+    if (whole.digest("hex") !== e.hash) throw new Error("restored content does not match the file's hash");
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  await fs.promises.chmod(tmp, e.mode);
+  await fs.promises.utimes(tmp, e.mtimeMs / 1000, e.mtimeMs / 1000);
+  await fs.promises.rename(tmp, abs);
+}
