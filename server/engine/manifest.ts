@@ -95,11 +95,10 @@ export function readManifest(poolDir: string, id: string): Manifest {
     throw new PoolFormatError(file, (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such recovery point" : "manifest is not valid JSON");
   }
   if (raw.version !== 1 || !Array.isArray(raw.entries)) throw new PoolFormatError(file, "not a version-1 manifest");
-  const entries = (raw.entries as Record<string, unknown>[]).map((e) => ({
-    ...(e as unknown as ManifestEntry),
-    path: decodeBytes(e as { p?: unknown; pb?: unknown }, file),
-    target: e.target ? decodeBytes(e.target as { p?: unknown; pb?: unknown }, file) : undefined,
+  const entries = (raw.entries as Record<string, unknown>[]).map(({ p, pb, target, ...rest }) => ({
+    ...(rest as unknown as Omit<ManifestEntry, "path" | "target">),
+    path: decodeBytes({ p, pb }, file),
+    ...(target ? { target: decodeBytes(target as { p?: unknown; pb?: unknown }, file) } : {}),
   }));
-  for (const e of entries) delete (e as Record<string, unknown>).p, delete (e as Record<string, unknown>).pb;
   return { ...(raw as unknown as Manifest), entries };
 }
