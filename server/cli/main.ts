@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { ZodError } from "zod";
+import { addPoolCommands, UsageError } from "./pool";
 
 const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -36,6 +37,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await serve(config, PROJECT_DIR));
     });
 
+  addPoolCommands(program, setExit);
   return program;
 }
 
@@ -48,6 +50,18 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError) {
+      process.stderr.write(`custodian: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof Error && ["PoolFormatError", "BlobCorrupt", "BlobNotFound"].includes(err.name)) {
+      process.stderr.write(`custodian: ${err.message}\n`);
+      return 1;
+    }
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") {
+      process.stderr.write(`custodian: ${(err as Error).message}\n`);
+      return 2;
+    }
     if (err instanceof ZodError) {
       for (const issue of err.issues) process.stderr.write(`custodian: ${issue.path.join(".") || "option"}: ${issue.message}\n`);
       return 2;

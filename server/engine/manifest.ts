@@ -56,12 +56,12 @@ function decodeBytes(o: { p?: unknown; pb?: unknown }, file: string): Buffer {
   throw new PoolFormatError(file, "entry without a path");
 }
 
-/** A new, time-sortable recovery point id: 20261124T120000Z-1a2b3c4d. */
+/** A new recovery point id that sorts by time, to the millisecond: 20261124T120000123Z-1a2b3c4d. */
 export function newManifestId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(4).toString("hex")}`;
+  return `${now.toISOString().replace(/[-:.]/g, "")}-${randomBytes(4).toString("hex")}`;
 }
 
-const ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+const ID_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/;
 
 export function writeManifest(poolDir: string, m: Manifest): void {
   const body = {
