@@ -129,7 +129,8 @@ export class ChunkStore {
     if (this.has(id)) return { id, added: false, storedBytes: 0 };
     const compressed = compress(raw, { compressionLevel: this.config.compression.level });
     // Incompressible data (photos, archives) is kept raw: smaller, and faster to read back.
-    const [stored, codec]: [Uint8Array, Codec] = compressed.length < raw.length ? [compressed, "zstd"] : [raw, "raw"];
+    // (A raw chunk is copied: it may be a view into a large read buffer the pack must not pin.)
+    const [stored, codec]: [Uint8Array, Codec] = compressed.length < raw.length ? [compressed, "zstd"] : [Uint8Array.prototype.slice.call(raw), "raw"];
     this.builder.add(id, stored, raw.length, codec);
     this.pending.set(id, { stored, rawLength: raw.length, codec });
     if (this.builder.byteLength >= this.packTarget) this.flush();
