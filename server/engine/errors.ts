@@ -28,3 +28,26 @@ export class PoolFormatError extends Error {
     this.name = "PoolFormatError";
   }
 }
+
+/** A SQLite database the engine was asked to capture that it cannot copy consistently. */
+export class SqliteSourceError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`SQLite database ${path}: ${reason}`, options);
+    this.name = "SqliteSourceError";
+  }
+}
+
+/** A retention policy with a field the engine refuses (unknown, not an integer, out of range). */
+export class RetentionPolicyError extends Error {
+  constructor(
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`retention policy: ${field} ${detail}`);
+    this.name = "RetentionPolicyError";
+  }
+}
