@@ -54,6 +54,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`custodian: ${err.message}\n`);
       return 2;
     }
+    if (err instanceof Error && err.name === "PoolLocked") {
+      process.stderr.write(`custodian: ${err.message}\n`);
+      return 3;
+    }
+    if (err instanceof Error && ["SqliteSourceError", "RetentionPolicyError"].includes(err.name)) {
+      process.stderr.write(`custodian: ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof Error && ["PoolFormatError", "BlobCorrupt", "BlobNotFound"].includes(err.name)) {
       process.stderr.write(`custodian: ${err.message}\n`);
       return 1;

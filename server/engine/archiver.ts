@@ -1,136 +1,287 @@
 /**
- * Backup of a folder into a pool: walks the tree (names as bytes), reuses the parent recovery
- * point's entry for files whose size, mtime, inode and ctime are unchanged (without reading
- * them), chunks and stores the rest, then makes the chunks durable and only then writes the
- * manifest. A crash before the manifest leaves no visible recovery point.
+ * Backup of a folder into a pool, as a pipeline that keeps both cores and the disk busy:
  *
- * Not yet: worker threads for hashing/compression, and a manifest streamed in pieces (the
- * entry list is held in memory, which grows with the number of files).
+ *   walk (sorted, lstat'ed in batches) ──► up to FILES_IN_FLIGHT files read at once
+ *     ──► chunk + SHA-256 on this thread ──► new chunks compressed on worker threads
+ *     ──► packs written in the background ──► entries appended to the tree in walk order
+ *
+ * A file whose size, mtime, inode and ctime equal the parent recovery point's entry is
+ * reused without being read; the parent's tree is read in step with the walk (same order),
+ * so neither tree is ever held in memory. Memory is bounded by the files and chunk bytes
+ * in flight, not by the size of the source.
+ *
+ * The recovery point becomes visible only when its header is written, after every chunk it
+ * names is durable; a crash or an error before that leaves no recovery point (and, at
+ * worst, packs no recovery point uses, which garbage collection frees).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { createHash } from "node:crypto";
 import { Chunker } from "./chunker";
-import type { ChunkStore } from "./chunk-store";
-import { listManifestIds, newManifestId, readManifest, writeManifest, type Manifest, type ManifestEntry } from "./manifest";
+import { sha256Hex, type ChunkStore } from "./chunk-store";
+import { Compressor } from "./compressor";
+import { acquireLock } from "./lock";
+import {
+  ParentCursor,
+  TreeWriter,
+  listManifestIds,
+  newManifestId,
+  readEntries,
+  readHeader,
+  writeHeader,
+  type ManifestEntry,
+  type ManifestHeader,
+  type ManifestStats,
+} from "./manifest";
 
 export interface BackupProgress {
   files: number;
+  /** Bytes of files done (read or reused). */
   bytes: number;
+  /** Bytes actually read. */
+  bytesRead: number;
   reusedFiles: number;
+  /** The parent's size, as an estimate of the total; null without a parent. */
+  estimatedBytes: number | null;
+  /** Bytes done per second since the start. */
+  rate: number;
+  elapsedMs: number;
 }
 
 export interface BackupOptions {
   now?: Date;
   onProgress?: (p: BackupProgress) => void;
+  /** The recovery point to compare with; by default the latest one of the same source. */
+  parent?: string | null;
+  /** Recorded as the header's source instead of the folder's path (e.g. a captured database). */
+  sourceLabel?: string;
+  /** Compression worker threads; 0 compresses on this thread. Default: cores - 1, at least 1. */
+  threads?: number;
+  signal?: AbortSignal;
 }
 
 const SEP = Buffer.from("/");
-const key = (p: Buffer) => p.toString("base64");
+const FILES_IN_FLIGHT = 8;
+/** Chunk bytes waiting for compression: enough to keep the workers fed, no more. */
+const BYTES_IN_FLIGHT = 24 * 1024 * 1024;
+const READ_SIZE = 1024 * 1024;
+const LSTAT_BATCH = 64;
 
-export async function backupFolder(store: ChunkStore, source: string, o: BackupOptions = {}): Promise<Manifest> {
+/** The newest recovery point of `source`, reading only headers. */
+export function latestRecoveryPoint(poolDir: string, source: string): string | null {
+  const ids = listManifestIds(poolDir);
+  for (let i = ids.length - 1; i >= 0; i--) {
+    try {
+      if (readHeader(poolDir, ids[i]!).source === source) return ids[i]!;
+    } catch {
+      // a damaged header is the checker's business, not a reason to fail a backup
+    }
+  }
+  return null;
+}
+
+/** A counting semaphore over bytes: chunk data waiting for compression. */
+class ByteBudget {
+  private used = 0;
+  private readonly waiters: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  async take(n: number): Promise<void> {
+    while (this.used > 0 && this.used + n > this.limit) await new Promise<void>((r) => this.waiters.push(r));
+    this.used += n;
+  }
+  give(n: number): void {
+    this.used -= n;
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+interface WalkItem {
+  rel: Buffer;
+  abs: Buffer;
+  stat: fs.Stats;
+}
+
+/** Depth first, siblings sorted by name bytes: the tree's order (compareTreePaths). */
+async function* walk(rootBuf: Buffer, rel: Buffer | null, signal?: AbortSignal): AsyncGenerator<WalkItem> {
+  const abs = rel ? Buffer.concat([rootBuf, SEP, rel]) : rootBuf;
+  const names = (await fs.promises.readdir(abs, { encoding: "buffer" })).sort(Buffer.compare);
+  for (let i = 0; i < names.length; i += LSTAT_BATCH) {
+    signal?.throwIfAborted();
+    const batch = names.slice(i, i + LSTAT_BATCH).map((name) => {
+      const childRel = rel ? Buffer.concat([rel, SEP, name]) : name;
+      const childAbs = Buffer.concat([rootBuf, SEP, childRel]);
+      const stat = fs.promises.lstat(childAbs).catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? null : Promise.reject(err)));
+      stat.catch(() => undefined); // awaited in order below; not unhandled if the walk stops early
+      return { rel: childRel, abs: childAbs, stat };
+    });
+    for (const b of batch) {
+      const stat = await b.stat;
+      if (!stat) continue; // deleted since the listing
+      yield { rel: b.rel, abs: b.abs, stat };
+      if (stat.isDirectory()) yield* walk(rootBuf, b.rel, signal);
+    }
+  }
+}
+
+export async function backupFolder(store: ChunkStore, source: string, o: BackupOptions = {}): Promise<ManifestHeader> {
   const root = path.resolve(source);
   const st = await fs.promises.stat(root);
   if (!st.isDirectory()) throw new Error(`${root} is not a directory`);
-
-  const parentId = listManifestIds(store.dir).filter((id) => readSource(store.dir, id) === root).at(-1) ?? null;
-  const parent = new Map<string, ManifestEntry>();
-  if (parentId) for (const e of readManifest(store.dir, parentId).entries) parent.set(key(e.path), e);
-
-  const entries: ManifestEntry[] = [];
-  const stats = { files: 0, dirs: 0, symlinks: 0, bytes: 0, newChunks: 0, newStoredBytes: 0 };
-  const progress: BackupProgress = { files: 0, bytes: 0, reusedFiles: 0 };
-  const rootBuf = Buffer.from(root);
-
-  async function walk(rel: Buffer | null): Promise<void> {
-    const abs = rel ? Buffer.concat([rootBuf, SEP, rel]) : rootBuf;
-    const names = (await fs.promises.readdir(abs, { encoding: "buffer" })).sort(Buffer.compare);
-    for (const name of names) {
-      const childRel = rel ? Buffer.concat([rel, SEP, name]) : name;
-      const childAbs = Buffer.concat([rootBuf, SEP, childRel]);
-      const s = await fs.promises.lstat(childAbs);
-      const base = { path: childRel, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtimeMs: s.mtimeMs, ino: s.ino, ctimeMs: s.ctimeMs };
-      if (s.isDirectory()) {
-        entries.push({ ...base, type: "dir", size: 0 });
-        stats.dirs++;
-        await walk(childRel);
-      } else if (s.isSymbolicLink()) {
-        entries.push({ ...base, type: "symlink", size: 0, target: await fs.promises.readlink(childAbs, { encoding: "buffer" }) });
-        stats.symlinks++;
-      } else if (s.isFile()) {
-        const prev = parent.get(key(childRel));
-        let chunks: string[];
-        let hash: string;
-        let size = s.size;
-        if (prev?.type === "file" && prev.size === s.size && prev.mtimeMs === s.mtimeMs && prev.ino === s.ino && prev.ctimeMs === s.ctimeMs && prev.chunks && prev.hash) {
-          chunks = prev.chunks;
-          hash = prev.hash;
-          progress.reusedFiles++;
-        } else {
-          // The size recorded is what was read: a file that grows or shrinks during the backup
-          // is stored as read, and the next backup sees it as changed.
-          ({ chunks, hash, size } = await storeFile(store, childAbs, s.size, stats, progress));
-        }
-        entries.push({ ...base, type: "file", size, chunks, hash });
-        stats.files++;
-        stats.bytes += size;
-        progress.files++;
-        o.onProgress?.({ ...progress });
-      }
-      // sockets, FIFOs and devices are not backed up
-    }
+  const label = o.sourceLabel ?? root;
+  const lock = acquireLock(store.dir, "shared", `backup of ${label}`);
+  const compressor = new Compressor(store.config.compression.level, o.threads);
+  try {
+    return await runBackup(store, root, label, compressor, o);
+  } finally {
+    await compressor.close();
+    lock.release();
   }
-
-  await walk(null);
-  store.flush();
-  const manifest: Manifest = { version: 1, id: newManifestId(o.now ?? new Date()), time: (o.now ?? new Date()).toISOString(), source: root, parent: parentId, stats, entries };
-  writeManifest(store.dir, manifest);
-  return manifest;
 }
 
-const READ_SIZE = 1024 * 1024;
+async function runBackup(store: ChunkStore, root: string, label: string, compressor: Compressor, o: BackupOptions): Promise<ManifestHeader> {
+  const started = Date.now();
+  const parentId = o.parent !== undefined ? o.parent : latestRecoveryPoint(store.dir, label);
+  const parentHeader = parentId ? readHeader(store.dir, parentId) : null;
+  const parent = new ParentCursor(parentHeader ? readEntries(store, parentHeader)[Symbol.asyncIterator]() : (async function* () {})());
 
-async function storeFile(store: ChunkStore, file: Buffer, sizeHint: number, stats: Manifest["stats"], progress: BackupProgress) {
-  const chunker = new Chunker(store.config.chunker);
-  const whole = createHash("sha256");
-  const chunks: string[] = [];
-  let size = 0;
-  const put = async (c: Uint8Array) => {
-    const r = await store.put(c);
-    chunks.push(r.id);
-    if (r.added) {
+  const stats: ManifestStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0, newChunks: 0, newStoredBytes: 0 };
+  const progress: BackupProgress = { files: 0, bytes: 0, bytesRead: 0, reusedFiles: 0, estimatedBytes: parentHeader?.stats.bytes ?? null, rate: 0, elapsedMs: 0 };
+  let lastReport = 0;
+  const report = (force = false) => {
+    const now = Date.now();
+    if (!o.onProgress || (!force && now - lastReport < 250)) return;
+    lastReport = now;
+    progress.elapsedMs = now - started;
+    progress.rate = progress.elapsedMs > 0 ? (progress.bytes / progress.elapsedMs) * 1000 : 0;
+    o.onProgress({ ...progress });
+  };
+
+  // Chunks being compressed, so that two files with the same chunk compress it once.
+  const inFlight = new Map<string, Promise<void>>();
+  const budget = new ByteBudget(BYTES_IN_FLIGHT);
+  /** Compresses and stores a chunk once `granted` (its share of the byte budget) resolves. */
+  const storeChunk = async (c: Uint8Array, id: string, granted: Promise<void>): Promise<void> => {
+    await granted;
+    try {
+      const { stored, codec } = await compressor.compress(c);
+      await store.putStored(id, stored, c.length, codec);
       stats.newChunks++;
-      stats.newStoredBytes += r.storedBytes;
+      stats.newStoredBytes += stored.length;
+    } finally {
+      budget.give(c.length);
+      inFlight.delete(id);
     }
   };
-  // Read in 1 MiB pieces through one file handle: a stream per file costs more than the
-  // reading itself when most files are small.
-  const fh = await fs.promises.open(file, "r");
-  try {
-    for (;;) {
-      // Sized to the file when it is small: a 1 MiB buffer per small file keeps the GC busy.
-      // (+1 so that a file read whole is known to have ended without another read.)
-      const buf = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(sizeHint - size + 1, 4096)));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      const b = buf.subarray(0, bytesRead);
-      whole.update(b);
-      size += bytesRead;
-      progress.bytes += bytesRead;
-      for (const c of chunker.push(b)) await put(c);
-    }
-  } finally {
-    await fh.close();
-  }
-  const last = chunker.finish();
-  if (last) await put(last);
-  return { chunks, hash: whole.digest("hex"), size };
-}
 
-function readSource(poolDir: string, id: string): string | null {
-  try {
-    return readManifest(poolDir, id).source;
-  } catch {
-    return null;
+  const storeFile = async (file: Buffer, sizeHint: number): Promise<{ chunks: string[]; hash: string; size: number }> => {
+    const chunker = new Chunker(store.config.chunker);
+    const whole = createHash("sha256");
+    const chunks: string[] = [];
+    const waits: Promise<void>[] = [];
+    let size = 0;
+    const take = async (c: Uint8Array) => {
+      const id = sha256Hex(c);
+      chunks.push(id);
+      if (store.has(id)) return;
+      let w = inFlight.get(id);
+      if (!w) {
+        // Back-pressure: the reader waits until its chunk fits in the byte budget, so chunks
+        // read but not yet stored never exceed BYTES_IN_FLIGHT (plus one per reader).
+        const granted = budget.take(c.length);
+        w = storeChunk(c, id, granted);
+        w.catch(() => undefined); // observed through `waits`; not unhandled if the backup fails first
+        inFlight.set(id, w);
+        await granted;
+      }
+      waits.push(w);
+    };
+    // One file handle, read in pieces of at most 1 MiB, sized to the file when it is small
+    // (+1 so that a file read whole is known to have ended without another read).
+    const fh = await fs.promises.open(file, "r");
+    try {
+      for (;;) {
+        const buf = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(sizeHint - size + 1, 4096)));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        const b = buf.subarray(0, bytesRead);
+        whole.update(b);
+        size += bytesRead;
+        progress.bytesRead += bytesRead;
+        for (const c of chunker.push(b)) await take(c);
+      }
+    } finally {
+      await fh.close();
+    }
+    const last = chunker.finish();
+    if (last) await take(last);
+    await Promise.all(waits);
+    // The size recorded is what was read: a file that grows or shrinks during the backup is
+    // stored as read, and the next backup sees it as changed.
+    return { chunks, hash: whole.digest("hex"), size };
+  };
+
+  const tree = new TreeWriter(store);
+  // Entries leave in walk order; files being read are promises in this queue.
+  const queue: Promise<ManifestEntry>[] = [];
+  let filesInFlight = 0;
+  const slotFreed: (() => void)[] = [];
+  const emitHead = async () => {
+    const e = await queue.shift()!;
+    await tree.add(e);
+    if (e.type === "file") {
+      stats.files++;
+      stats.bytes += e.size;
+      progress.files++;
+      progress.bytes += e.size;
+      report();
+    }
+  };
+
+  const rootBuf = Buffer.from(root);
+  for await (const { rel, abs, stat: s } of walk(rootBuf, null, o.signal)) {
+    const base = { path: rel, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtimeMs: s.mtimeMs, ino: s.ino, ctimeMs: s.ctimeMs };
+    const prev = await parent.find(rel);
+    if (s.isDirectory()) {
+      queue.push(Promise.resolve({ ...base, type: "dir", size: 0 }));
+      stats.dirs++;
+    } else if (s.isSymbolicLink()) {
+      const p = fs.promises.readlink(abs, { encoding: "buffer" }).then((target) => ({ ...base, type: "symlink" as const, size: 0, target }));
+      p.catch(() => undefined); // observed by emitHead
+      queue.push(p);
+      stats.symlinks++;
+    } else if (s.isFile()) {
+      if (prev?.type === "file" && prev.size === s.size && prev.mtimeMs === s.mtimeMs && prev.ino === s.ino && prev.ctimeMs === s.ctimeMs && prev.chunks && prev.hash) {
+        // Reused chunks must still be in the pool (a pruned or damaged parent is not trusted).
+        if (prev.chunks.every((c) => store.has(c))) {
+          progress.reusedFiles++;
+          queue.push(Promise.resolve({ ...base, type: "file", size: prev.size, chunks: prev.chunks, hash: prev.hash }));
+          continue;
+        }
+      }
+      while (filesInFlight >= FILES_IN_FLIGHT) await new Promise<void>((r) => slotFreed.push(r));
+      o.signal?.throwIfAborted();
+      filesInFlight++;
+      const p = storeFile(abs, s.size)
+        .then((r) => ({ ...base, type: "file" as const, ...r }))
+        .finally(() => {
+          filesInFlight--;
+          slotFreed.shift()?.();
+        });
+      p.catch(() => undefined); // observed by emitHead; never an unhandled rejection meanwhile
+      queue.push(p);
+    }
+    // sockets, FIFOs and devices are not backed up
+    while (queue.length > 256) await emitHead();
   }
+  while (queue.length) await emitHead();
+  report(true);
+
+  const { tree: treeIds, entryCount } = await tree.finish();
+  stats.newChunks += tree.newChunks;
+  stats.newStoredBytes += tree.newStoredBytes;
+  await store.flush();
+  const now = o.now ?? new Date();
+  const header: ManifestHeader = { version: 2, id: newManifestId(now), time: now.toISOString(), source: label, parent: parentId, stats, tree: treeIds, entryCount };
+  writeHeader(store.dir, header);
+  return header;
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ChunkStore } from "./chunk-store";
 import { backupFolder } from "./archiver";
 import { restore, unsafePathReason } from "./restorer";
-import { listManifestIds, readManifest } from "./manifest";
+import { readEntries, listManifestIds, readHeader, TreeWriter, writeHeader, newManifestId, type ManifestEntry, type ManifestHeader } from "./manifest";
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -17,6 +17,30 @@ const tmp = () => {
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const SMALL = { minSize: 2048, avgSize: 8192, maxSize: 32768 };
 const b = (s: string) => Buffer.from(s);
+
+/** Writes a recovery point with exactly these entries (as a hostile agent could). */
+async function commitEntries(store: ChunkStore, entries: ManifestEntry[]): Promise<ManifestHeader> {
+  const w = new TreeWriter(store);
+  for (const e of entries) await w.add(e);
+  const { tree, entryCount } = await w.finish();
+  await store.flush();
+  const h: ManifestHeader = { version: 2, id: newManifestId(new Date()), time: new Date().toISOString(), source: "test", parent: null, stats: { files: 0, dirs: 0, symlinks: 0, bytes: 0, newChunks: 0, newStoredBytes: 0 }, tree, entryCount };
+  writeHeader(store.dir, h);
+  return h;
+}
+
+async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+/** Restores and returns every outcome, in order. */
+async function restoreAll(store: ChunkStore, h: ManifestHeader, target: string, o: Parameters<typeof restore>[3] = {}) {
+  const outcomes: { path: Buffer; outcome: string; detail?: string }[] = [];
+  await restore(store, h, target, { ...o, onOutcome: (x) => outcomes.push(x) });
+  return outcomes;
+}
 const j = (...parts: Buffer[]) => Buffer.concat(parts.flatMap((p, i) => (i ? [b("/"), p] : [p])));
 
 /** A tree with the names and kinds of file that break naive backup tools. */
@@ -62,7 +86,7 @@ describe("backup and restore of a folder", () => {
     const m = await backupFolder(store, src);
     expect(m.stats).toMatchObject({ files: 7, dirs: 3, symlinks: 2 });
     const target = path.join(tmp(), "restored");
-    const outcomes = await restore(ChunkStore.open(pool), readManifest(pool, m.id), target);
+    const outcomes = await restoreAll(ChunkStore.open(pool), readHeader(pool, m.id), target);
     expect(outcomes.filter((o) => o.outcome !== "restored")).toEqual([]);
     expect(describeTree(target)).toEqual(describeTree(src));
   });
@@ -73,16 +97,16 @@ describe("backup and restore of a folder", () => {
     const pool = tmp();
     const store = ChunkStore.init(pool, { chunker: SMALL });
     const first = await backupFolder(store, src);
-    let last = { files: 0, bytes: -1, reusedFiles: 0 };
+    let last = { files: 0, bytes: -1, bytesRead: -1, reusedFiles: 0 };
     const second = await backupFolder(store, src, { onProgress: (p) => (last = p) });
-    expect(last.bytes).toBe(0);
+    expect(last.bytesRead).toBe(0);
     expect(last.reusedFiles).toBe(7);
     expect(second.parent).toBe(first.id);
     expect(second.stats.newChunks).toBe(0);
 
     fs.appendFileSync(path.join(src, "docs", "report.txt"), "one more line\n");
     const third = await backupFolder(store, src, { onProgress: (p) => (last = p) });
-    expect(last.bytes).toBe(fs.statSync(path.join(src, "docs", "report.txt")).size);
+    expect(last.bytesRead).toBe(fs.statSync(path.join(src, "docs", "report.txt")).size);
     expect(third.stats.newChunks).toBeGreaterThan(0);
     expect(third.stats.newChunks).toBeLessThanOrEqual(2);
     expect(listManifestIds(pool)).toEqual([first.id, second.id, third.id].sort());
@@ -96,9 +120,9 @@ describe("backup and restore of a folder", () => {
     const target = tmp();
     fs.writeFileSync(path.join(target, "a.txt"), "local edit");
     const store = ChunkStore.open(pool);
-    expect((await restore(store, m, target, { existing: "skip" }))[0]!.outcome).toBe("skipped");
+    expect((await restoreAll(store, m, target, { existing: "skip" }))[0]!.outcome).toBe("skipped");
     expect(fs.readFileSync(path.join(target, "a.txt"), "utf8")).toBe("local edit");
-    expect((await restore(store, m, target, { existing: "copy" }))[0]!.outcome).toBe("copied");
+    expect((await restoreAll(store, m, target, { existing: "copy" }))[0]!.outcome).toBe("copied");
     expect(fs.readFileSync(path.join(target, "a.txt.restored"), "utf8")).toBe("from the backup");
     expect(fs.readFileSync(path.join(target, "a.txt"), "utf8")).toBe("local edit");
     await restore(store, m, target, { existing: "overwrite" });
@@ -109,22 +133,20 @@ describe("backup and restore of a folder", () => {
     const src = tmp();
     fs.writeFileSync(path.join(src, "ok.txt"), "fine");
     const pool = tmp();
-    const m = await backupFolder(ChunkStore.init(pool, { chunker: SMALL }), src);
-    const ok = m.entries[0]!;
+    const store = ChunkStore.init(pool, { chunker: SMALL });
+    const m = await backupFolder(store, src);
+    const [ok] = await all(readEntries(store, m));
     const outside = tmp();
-    const hostile = {
-      ...m,
-      entries: [
-        { ...ok, path: b("../escape.txt") },
-        { ...ok, path: b("/etc/escape.txt") },
-        { ...ok, path: b("a/./b") },
+    const hostile = await commitEntries(store, [
+        { ...ok!, path: b("../escape.txt") },
+        { ...ok!, path: b("/etc/escape.txt") },
+        { ...ok!, path: b("a/./b") },
         { type: "symlink" as const, path: b("evil"), target: b(outside), mode: 0o777, uid: 0, gid: 0, mtimeMs: 0, size: 0, ino: 0, ctimeMs: 0 },
-        { ...ok, path: b("evil/planted.txt") },
-        ok,
-      ],
-    };
+        { ...ok!, path: b("evil/planted.txt") },
+        ok!,
+    ]);
     const target = tmp();
-    const outcomes = await restore(ChunkStore.open(pool), hostile, target);
+    const outcomes = await restoreAll(ChunkStore.open(pool), hostile, target);
     expect(outcomes.map((o) => [o.path.toString(), o.outcome])).toEqual([
       ["../escape.txt", "refused"],
       ["/etc/escape.txt", "refused"],
@@ -152,7 +174,7 @@ describe("backup and restore of a folder", () => {
     bytes[bytes.indexOf(badBytes.subarray(0, 16)) + 8]! ^= 0xff; // stored raw: find and flip it
     fs.writeFileSync(file, bytes);
     const target = tmp();
-    const outcomes = await restore(ChunkStore.open(pool), m, target);
+    const outcomes = await restoreAll(ChunkStore.open(pool), m, target);
     expect(outcomes.find((o) => o.path.toString() === "bad.bin")).toMatchObject({ outcome: "failed", detail: expect.stringMatching(/damaged/) });
     expect(outcomes.find((o) => o.path.toString() === "good.txt")!.outcome).toBe("restored");
     expect(fs.existsSync(path.join(target, "bad.bin"))).toBe(false);

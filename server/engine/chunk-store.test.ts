@@ -30,8 +30,8 @@ describe("ChunkStore", () => {
     const putB = await store.put(b);
     expect(putB.storedBytes).toBe(b.length); // random bytes are stored raw
     expect(await store.put(a)).toMatchObject({ added: false, storedBytes: 0 });
-    expect(Buffer.from(await store.get(putA.id)).equals(a)).toBe(true); // before flush, from memory
-    store.flush();
+    expect(Buffer.from(await store.get(putA.id)).equals(a)).toBe(true); // before flush, from the unfinished pack
+    await store.flush();
 
     const reopened = ChunkStore.open(dir);
     expect(reopened.has(putA.id) && reopened.has(putB.id)).toBe(true);
@@ -45,7 +45,7 @@ describe("ChunkStore", () => {
     const dir = tmp();
     const store = ChunkStore.init(dir, { packTargetBytes: 64 * 1024 });
     for (let i = 0; i < 1000; i++) await store.put(randomBytes(1000));
-    store.flush();
+    await store.flush();
     const packs = packFiles(dir);
     expect(packs.length).toBeGreaterThanOrEqual(15);
     expect(packs.length).toBeLessThanOrEqual(17);
@@ -57,7 +57,7 @@ describe("ChunkStore", () => {
     const store = ChunkStore.init(dir);
     const good = await store.put(text(20_000));
     const victim = await store.put(randomBytes(20_000));
-    store.flush();
+    await store.flush();
     const [packRel] = packFiles(dir);
     const packFile = path.join(dir, "packs", packRel!);
     const entry = readPackTrailer(fs.readFileSync(packFile), packFile).find((e) => e.id === victim.id)!;
@@ -77,7 +77,7 @@ describe("ChunkStore", () => {
     const dir = tmp();
     const store = ChunkStore.init(dir);
     const c = await store.put(text(5000));
-    store.flush();
+    await store.flush();
     // The crash: the pack reached the disk, its index did not; a temp file was left behind.
     for (const f of fs.readdirSync(path.join(dir, "index"))) fs.rmSync(path.join(dir, "index", f));
     fs.writeFileSync(path.join(dir, "index", ".x.json.123.tmp"), "{half");

@@ -1,14 +1,30 @@
 /**
- * Recovery-point manifests: one JSON file per recovery point in DIR/snapshots/, written after
- * every chunk it names is durable (so a manifest on disk is always a complete recovery point).
- * Paths are relative to the source, '/'-separated, and kept as bytes: a name that is valid
- * UTF-8 is stored as text ("p"), any other as base64 ("pb"), so non-UTF-8 names round-trip.
+ * Recovery points. Each one is a small header file, DIR/snapshots/<id>.json, and a tree: the
+ * list of every entry of the data source, as newline-delimited JSON, cut into chunks by a
+ * small content-defined chunker and stored in the chunk store like file data. So the tree is
+ * compressed, verified on read and deduplicated between recovery points, and neither writing
+ * nor reading it holds more than one tree chunk in memory, however many files a source has.
+ *
+ * The header is written after every chunk it names (tree and files) is durable, so a header
+ * on disk is always a complete recovery point; deleting the header removes the recovery point.
+ *
+ * Entries come in walk order: depth first, siblings sorted by the bytes of their names
+ * (`compareTreePaths`), so the next backup can read its parent's tree in step with its own
+ * walk. Paths are relative to the source, '/'-separated, and kept as bytes: a name that is
+ * valid UTF-8 is stored as text ("p"), any other as base64 ("pb").
+ *
+ * A tree may come from an agent on another computer: every entry is validated as it is read
+ * (types, ranges, chunk ids) and a malformed one is a PoolFormatError, never a crash.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { writeFileAtomic } from "@/server/fs/write-file-atomic";
+import { Chunker, type ChunkerParams } from "./chunker";
+import type { ChunkStore } from "./chunk-store";
 import { PoolFormatError } from "./errors";
+
+export const MANIFEST_VERSION = 2;
 
 export type EntryType = "file" | "dir" | "symlink";
 
@@ -32,47 +48,189 @@ export interface ManifestEntry {
   hash?: string;
 }
 
-export interface Manifest {
-  version: 1;
-  id: string;
-  time: string;
-  source: string;
-  parent: string | null;
-  stats: { files: number; dirs: number; symlinks: number; bytes: number; newChunks: number; newStoredBytes: number };
-  entries: ManifestEntry[];
+export interface ManifestStats {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+  newChunks: number;
+  newStoredBytes: number;
 }
 
+export interface ManifestHeader {
+  version: typeof MANIFEST_VERSION;
+  id: string;
+  time: string;
+  /** What was backed up: a folder's absolute path, or a label the caller chose. */
+  source: string;
+  /** The recovery point whose unchanged entries were reused, if any. */
+  parent: string | null;
+  stats: ManifestStats;
+  /** The chunks of the tree, in order. */
+  tree: string[];
+  entryCount: number;
+}
+
+/** Small chunks for trees: a changed file then rewrites ~64 KiB of tree, not 1 MiB. */
+export const TREE_CHUNKER: ChunkerParams = { minSize: 16 * 1024, avgSize: 64 * 1024, maxSize: 256 * 1024 };
+
+const CHUNK_ID = /^[0-9a-f]{64}$/;
+const ID_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-function encodeBytes(b: Buffer): { p: string } | { pb: string } {
-  try {
-    return { p: utf8.decode(b) };
-  } catch {
-    return { pb: b.toString("base64") };
-  }
-}
-function decodeBytes(o: { p?: unknown; pb?: unknown }, file: string): Buffer {
-  if (typeof o.p === "string") return Buffer.from(o.p, "utf8");
-  if (typeof o.pb === "string") return Buffer.from(o.pb, "base64");
-  throw new PoolFormatError(file, "entry without a path");
-}
 
 /** A new recovery point id that sorts by time, to the millisecond: 20261124T120000123Z-1a2b3c4d. */
 export function newManifestId(now: Date): string {
   return `${now.toISOString().replace(/[-:.]/g, "")}-${randomBytes(4).toString("hex")}`;
 }
 
-const ID_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/;
+export const isManifestId = (id: string) => ID_PATTERN.test(id);
 
-export function writeManifest(poolDir: string, m: Manifest): void {
-  const body = {
-    ...m,
-    entries: m.entries.map(({ path: p, target, ...rest }) => ({
-      ...encodeBytes(p),
-      ...rest,
-      ...(target ? { target: encodeBytes(target) } : {}),
-    })),
+/**
+ * Walk order: depth first, siblings by name bytes. Equal to comparing the paths' bytes with
+ * '/' ranked below every other byte ("a" < "a/x" < "a b"), which plain byte order is not.
+ */
+export function compareTreePaths(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y) return (x === 0x2f ? -1 : x) - (y === 0x2f ? -1 : y);
+  }
+  return a.length - b.length;
+}
+
+function encodeBytes(b: Buffer, text: string, base64: string): Record<string, string> {
+  try {
+    return { [text]: utf8.decode(b) };
+  } catch {
+    return { [base64]: b.toString("base64") };
+  }
+}
+
+const TYPE_CODE: Record<EntryType, string> = { file: "f", dir: "d", symlink: "l" };
+const CODE_TYPE: Record<string, EntryType> = { f: "file", d: "dir", l: "symlink" };
+
+/** One tree line. The whole-file hash is left out when it equals the only chunk's id. */
+export function encodeEntry(e: ManifestEntry): string {
+  const o: Record<string, unknown> = {
+    ...encodeBytes(e.path, "p", "pb"),
+    t: TYPE_CODE[e.type],
+    m: e.mode,
+    u: e.uid,
+    g: e.gid,
+    mt: e.mtimeMs,
+    s: e.size,
+    i: e.ino,
+    ct: e.ctimeMs,
   };
-  writeFileAtomic(path.join(poolDir, "snapshots", `${m.id}.json`), JSON.stringify(body));
+  if (e.target) Object.assign(o, encodeBytes(e.target, "l", "lb"));
+  if (e.chunks) o.c = e.chunks;
+  if (e.hash && !(e.chunks?.length === 1 && e.chunks[0] === e.hash)) o.h = e.hash;
+  return JSON.stringify(o);
+}
+
+const isUint = (v: unknown, max = Number.MAX_SAFE_INTEGER): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= max;
+const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+export function decodeEntry(line: string, where: string): ManifestEntry {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    throw new PoolFormatError(where, "tree entry is not valid JSON");
+  }
+  const bad = (what: string) => new PoolFormatError(where, `tree entry has ${what}`);
+  if (typeof o !== "object" || o === null) throw bad("no fields");
+  const p = typeof o.p === "string" ? Buffer.from(o.p, "utf8") : typeof o.pb === "string" ? Buffer.from(o.pb, "base64") : null;
+  if (!p || p.length === 0) throw bad("no path");
+  const type = CODE_TYPE[o.t as string];
+  if (!type) throw bad("an unknown type");
+  if (!isUint(o.m, 0o7777) || !isUint(o.u) || !isUint(o.g) || !isTime(o.mt) || !isUint(o.s) || !isUint(o.i) || !isTime(o.ct)) throw bad("a field out of range");
+  const e: ManifestEntry = { path: p, type, mode: o.m, uid: o.u, gid: o.g, mtimeMs: o.mt, size: o.s, ino: o.i, ctimeMs: o.ct };
+  if (type === "symlink") {
+    const t = typeof o.l === "string" ? Buffer.from(o.l, "utf8") : typeof o.lb === "string" ? Buffer.from(o.lb, "base64") : null;
+    if (!t) throw bad("a symlink without a target");
+    e.target = t;
+  }
+  if (type === "file") {
+    if (!Array.isArray(o.c) || !o.c.every((c) => typeof c === "string" && CHUNK_ID.test(c))) throw bad("a malformed chunk list");
+    e.chunks = o.c as string[];
+    const h = o.h ?? (e.chunks.length === 1 ? e.chunks[0] : undefined);
+    if (typeof h !== "string" || !CHUNK_ID.test(h)) throw bad("a malformed file hash");
+    e.hash = h;
+  }
+  return e;
+}
+
+/** Streams entries into tree chunks in the store. Entries must come in walk order. */
+export class TreeWriter {
+  private readonly chunker = new Chunker(TREE_CHUNKER);
+  private readonly lines: Buffer[] = [];
+  private linesLength = 0;
+  readonly tree: string[] = [];
+  entryCount = 0;
+  newChunks = 0;
+  newStoredBytes = 0;
+
+  constructor(private readonly store: ChunkStore) {}
+
+  async add(e: ManifestEntry): Promise<void> {
+    const line = Buffer.from(encodeEntry(e) + "\n", "utf8");
+    this.lines.push(line);
+    this.linesLength += line.length;
+    this.entryCount++;
+    // Feed the chunker in pieces of ~64 KiB rather than line by line (fewer small arrays).
+    if (this.linesLength >= 64 * 1024) await this.feed();
+  }
+
+  private async feed(): Promise<void> {
+    if (this.linesLength === 0) return;
+    const data = Buffer.concat(this.lines, this.linesLength);
+    this.lines.length = 0;
+    this.linesLength = 0;
+    for (const c of this.chunker.push(data)) await this.put(c);
+  }
+
+  private async put(c: Uint8Array): Promise<void> {
+    const r = await this.store.put(c);
+    this.tree.push(r.id);
+    if (r.added) {
+      this.newChunks++;
+      this.newStoredBytes += r.storedBytes;
+    }
+  }
+
+  /** Puts the last tree chunk; the caller then flushes the store and writes the header. */
+  async finish(): Promise<{ tree: string[]; entryCount: number }> {
+    await this.feed();
+    const last = this.chunker.finish();
+    if (last) await this.put(last);
+    return { tree: this.tree, entryCount: this.entryCount };
+  }
+}
+
+/** Reads a recovery point's entries in walk order, one tree chunk in memory at a time. */
+export async function* readEntries(store: ChunkStore, header: ManifestHeader): AsyncGenerator<ManifestEntry> {
+  const where = `recovery point ${header.id}`;
+  let carry: Buffer = Buffer.alloc(0);
+  let count = 0;
+  for (const id of header.tree) {
+    const bytes = Buffer.from(await store.get(id));
+    const data = carry.length ? Buffer.concat([carry, bytes]) : bytes;
+    let start = 0;
+    for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
+      yield decodeEntry(data.subarray(start, nl).toString("utf8"), where);
+      count++;
+      start = nl + 1;
+    }
+    carry = Buffer.from(data.subarray(start));
+  }
+  if (carry.length) throw new PoolFormatError(where, "tree ends in the middle of an entry");
+  if (count !== header.entryCount) throw new PoolFormatError(where, `tree has ${count} entries, header says ${header.entryCount}`);
+}
+
+export function writeHeader(poolDir: string, h: ManifestHeader): void {
+  writeFileAtomic(path.join(poolDir, "snapshots", `${h.id}.json`), JSON.stringify(h) + "\n");
 }
 
 export function listManifestIds(poolDir: string): string[] {
@@ -85,20 +243,69 @@ export function listManifestIds(poolDir: string): string[] {
     .sort();
 }
 
-export function readManifest(poolDir: string, id: string): Manifest {
+export function readHeader(poolDir: string, id: string): ManifestHeader {
   if (!ID_PATTERN.test(id)) throw new PoolFormatError(id, "not a recovery point id");
   const file = path.join(poolDir, "snapshots", `${id}.json`);
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new PoolFormatError(file, (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such recovery point" : "manifest is not valid JSON");
+    throw new PoolFormatError(file, (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such recovery point" : "header is not valid JSON");
   }
-  if (raw.version !== 1 || !Array.isArray(raw.entries)) throw new PoolFormatError(file, "not a version-1 manifest");
-  const entries = (raw.entries as Record<string, unknown>[]).map(({ p, pb, target, ...rest }) => ({
-    ...(rest as unknown as Omit<ManifestEntry, "path" | "target">),
-    path: decodeBytes({ p, pb }, file),
-    ...(target ? { target: decodeBytes(target as { p?: unknown; pb?: unknown }, file) } : {}),
-  }));
-  return { ...(raw as unknown as Manifest), entries };
+  return validateHeader(raw, file, id);
+}
+
+/** Checks a header's shape (it may have been written by an agent or damaged on disk). */
+export function validateHeader(raw: unknown, where: string, expectedId?: string): ManifestHeader {
+  const h = raw as Record<string, unknown> | null;
+  if (typeof h !== "object" || h === null) throw new PoolFormatError(where, "header is not an object");
+  if (h.version !== MANIFEST_VERSION) throw new PoolFormatError(where, `header version ${String(h.version)} is not ${MANIFEST_VERSION}`);
+  if (typeof h.id !== "string" || !ID_PATTERN.test(h.id) || (expectedId && h.id !== expectedId)) throw new PoolFormatError(where, "header id does not match its file name");
+  if (typeof h.time !== "string" || Number.isNaN(Date.parse(h.time))) throw new PoolFormatError(where, "header time is not a date");
+  if (typeof h.source !== "string") throw new PoolFormatError(where, "header has no source");
+  if (h.parent !== null && !(typeof h.parent === "string" && ID_PATTERN.test(h.parent))) throw new PoolFormatError(where, "header parent is malformed");
+  if (!Array.isArray(h.tree) || !h.tree.every((c) => typeof c === "string" && CHUNK_ID.test(c))) throw new PoolFormatError(where, "header tree is malformed");
+  if (!isUint(h.entryCount)) throw new PoolFormatError(where, "header entry count is malformed");
+  const s = h.stats as Record<string, unknown> | undefined;
+  if (!s || !["files", "dirs", "symlinks", "bytes", "newChunks", "newStoredBytes"].every((k) => isUint(s[k]))) throw new PoolFormatError(where, "header stats are malformed");
+  return h as unknown as ManifestHeader;
+}
+
+/** Removes a recovery point: its header goes; its chunks stay until garbage collection. */
+export function removeHeader(poolDir: string, id: string): void {
+  if (!ID_PATTERN.test(id)) throw new PoolFormatError(id, "not a recovery point id");
+  fs.rmSync(path.join(poolDir, "snapshots", `${id}.json`));
+  const fd = fs.openSync(path.join(poolDir, "snapshots"), "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads entries in step with a walk in the same order: `find` moves forward only. */
+export class ParentCursor {
+  private current: ManifestEntry | undefined;
+  private done = false;
+  private started = false;
+
+  constructor(private readonly it: AsyncIterator<ManifestEntry>) {}
+
+  async find(p: Buffer): Promise<ManifestEntry | undefined> {
+    if (!this.started) {
+      this.started = true;
+      await this.advance();
+    }
+    while (!this.done && compareTreePaths(this.current!.path, p) < 0) await this.advance();
+    if (!this.done && this.current!.path.equals(p)) return this.current;
+    return undefined;
+  }
+
+  private async advance(): Promise<void> {
+    const r = await this.it.next();
+    if (r.done) {
+      this.done = true;
+      this.current = undefined;
+    } else this.current = r.value;
+  }
 }

@@ -9,7 +9,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { createHash } from "node:crypto";
 import type { ChunkStore } from "./chunk-store";
-import type { Manifest, ManifestEntry } from "./manifest";
+import { acquireLock } from "./lock";
+import { readEntries, type ManifestEntry, type ManifestHeader } from "./manifest";
 
 export type ExistingPolicy = "overwrite" | "skip" | "copy";
 
@@ -49,11 +50,50 @@ function selected(e: ManifestEntry, paths?: Buffer[]): boolean {
   return paths.some((p) => e.path.equals(p) || (e.path.length > p.length && e.path[p.length] === 0x2f && e.path.subarray(0, p.length).equals(p)));
 }
 
-export async function restore(store: ChunkStore, manifest: Manifest, target: string, o: RestoreOptions = {}): Promise<RestoreOutcome[]> {
+export interface RestoreResult {
+  counts: Record<RestoreOutcome["outcome"], number>;
+  /** Failed and refused entries (the first 1000; `counts` has them all). */
+  problems: RestoreOutcome[];
+  bytes: number;
+}
+
+const FILES_IN_FLIGHT = 8;
+
+/**
+ * Restores the entries of a recovery point, read as a stream (memory does not grow with
+ * the number of files), with up to FILES_IN_FLIGHT files written at once so that their
+ * fsyncs overlap. Each file's outcome goes to `onOutcome`; the result counts them.
+ */
+export async function restore(
+  store: ChunkStore,
+  header: ManifestHeader,
+  target: string,
+  o: RestoreOptions & { onOutcome?: (x: RestoreOutcome) => void; onProgress?: (p: { files: number; bytes: number }) => void } = {},
+): Promise<RestoreResult> {
+  const lock = acquireLock(store.dir, "shared", `restore of ${header.id}`);
+  try {
+    return await runRestore(store, header, target, o);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runRestore(
+  store: ChunkStore,
+  header: ManifestHeader,
+  target: string,
+  o: RestoreOptions & { onOutcome?: (x: RestoreOutcome) => void; onProgress?: (p: { files: number; bytes: number }) => void },
+): Promise<RestoreResult> {
   const root = Buffer.from(path.resolve(target));
   await fs.promises.mkdir(root.toString(), { recursive: true });
   const existing = o.existing ?? "overwrite";
-  const outcomes: RestoreOutcome[] = [];
+  const result: RestoreResult = { counts: { restored: 0, skipped: 0, copied: 0, refused: 0, failed: 0 }, problems: [], bytes: 0 };
+  const progress = { files: 0, bytes: 0 };
+  const record = (x: RestoreOutcome) => {
+    result.counts[x.outcome]++;
+    if ((x.outcome === "failed" || x.outcome === "refused") && result.problems.length < 1000) result.problems.push(x);
+    o.onOutcome?.(x);
+  };
   const safeDirs = new Set<string>([root.toString("base64")]);
 
   /** Each ancestor of `rel` inside the target must be a real directory, not a symlink. */
@@ -75,57 +115,81 @@ export async function restore(store: ChunkStore, manifest: Manifest, target: str
     return true;
   }
 
+  const inFlight = new Set<Promise<void>>();
   const dirs: { abs: Buffer; e: ManifestEntry }[] = [];
-  for (const e of manifest.entries) {
+  for await (const e of readEntries(store, header)) {
     if (!selected(e, o.paths)) continue;
     const unsafe = unsafePathReason(e.path);
     if (unsafe) {
-      outcomes.push({ path: e.path, outcome: "refused", detail: unsafe });
+      record({ path: e.path, outcome: "refused", detail: unsafe });
       continue;
     }
     if (!(await parentIsSafe(e.path))) {
-      outcomes.push({ path: e.path, outcome: "refused", detail: "a parent directory in the target is a symlink or not a directory" });
+      record({ path: e.path, outcome: "refused", detail: "a parent directory in the target is a symlink or not a directory" });
       continue;
     }
-    let abs: Buffer = Buffer.concat([root, Buffer.from("/"), e.path]);
-    try {
-      const present = await fs.promises.lstat(abs).then(() => true, () => false);
-      let outcome: RestoreOutcome["outcome"] = "restored";
-      if (e.type === "dir") {
-        if (!present) await fs.promises.mkdir(abs);
-        else if (!(await fs.promises.lstat(abs)).isDirectory()) throw new Error("a non-directory is in the way");
+    const abs: Buffer = Buffer.concat([root, Buffer.from("/"), e.path]);
+    if (e.type === "dir") {
+      try {
+        const s = await fs.promises.lstat(abs).catch(() => null);
+        if (!s) await fs.promises.mkdir(abs);
+        else if (!s.isDirectory()) throw new Error("a non-directory is in the way");
         safeDirs.add(abs.toString("base64"));
-        dirs.push({ abs, e });
-        outcomes.push({ path: e.path, outcome });
-        continue;
+        // Only the metadata of directories is kept for the end: far fewer than files.
+        dirs.push({ abs, e: { ...e, chunks: undefined } });
+        record({ path: e.path, outcome: "restored" });
+      } catch (err) {
+        record({ path: e.path, outcome: "failed", detail: (err as Error).message });
       }
-      if (present && existing === "skip") {
-        outcomes.push({ path: e.path, outcome: "skipped" });
-        continue;
-      }
-      if (present && existing === "copy") {
-        abs = await freeCopyName(abs);
-        outcome = "copied";
-      }
-      if (e.type === "symlink") {
-        const tmp = tempName(abs);
-        await fs.promises.symlink(e.target!, tmp);
-        await fs.promises.rename(tmp, abs);
-        await fs.promises.lutimes(abs, e.mtimeMs / 1000, e.mtimeMs / 1000).catch(() => undefined);
-      } else {
-        await restoreFile(store, e, abs);
-      }
-      outcomes.push({ path: e.path, outcome });
-    } catch (err) {
-      outcomes.push({ path: e.path, outcome: "failed", detail: (err as Error).message });
+      continue;
     }
+    if (e.type === "symlink") {
+      // In order, not concurrently: a later entry's parent check must see this link.
+      await restoreEntry(store, e, abs, existing).then(record, (err: unknown) => record({ path: e.path, outcome: "failed", detail: (err as Error).message }));
+      continue;
+    }
+    while (inFlight.size >= FILES_IN_FLIGHT) await Promise.race(inFlight);
+    const job = restoreEntry(store, e, abs, existing).then(
+      (x) => {
+        if (x.outcome !== "skipped") {
+          progress.files++;
+          progress.bytes += e.size;
+          result.bytes += e.size;
+          o.onProgress?.({ ...progress });
+        }
+        record(x);
+      },
+      (err: unknown) => record({ path: e.path, outcome: "failed", detail: (err as Error).message }),
+    );
+    inFlight.add(job);
+    void job.finally(() => inFlight.delete(job));
   }
+  await Promise.all(inFlight);
   // Directory modes and times last, deepest first: writing inside a directory changes its mtime.
   for (const { abs, e } of dirs.reverse()) {
     await fs.promises.chmod(abs, e.mode);
     await fs.promises.utimes(abs, e.mtimeMs / 1000, e.mtimeMs / 1000);
   }
-  return outcomes;
+  return result;
+}
+
+async function restoreEntry(store: ChunkStore, e: ManifestEntry, abs: Buffer, existing: ExistingPolicy): Promise<RestoreOutcome> {
+  const present = await fs.promises.lstat(abs).then(() => true, () => false);
+  let outcome: RestoreOutcome["outcome"] = "restored";
+  if (present && existing === "skip") return { path: e.path, outcome: "skipped" };
+  if (present && existing === "copy") {
+    abs = await freeCopyName(abs);
+    outcome = "copied";
+  }
+  if (e.type === "symlink") {
+    const tmp = tempName(abs);
+    await fs.promises.symlink(e.target!, tmp);
+    await fs.promises.rename(tmp, abs);
+    await fs.promises.lutimes(abs, e.mtimeMs / 1000, e.mtimeMs / 1000).catch(() => undefined);
+  } else {
+    await restoreFile(store, e, abs);
+  }
+  return { path: e.path, outcome };
 }
 
 function tempName(abs: Buffer): Buffer {
@@ -145,13 +209,16 @@ async function restoreFile(store: ChunkStore, e: ManifestEntry, abs: Buffer): Pr
   const tmp = tempName(abs);
   const fh = await fs.promises.open(tmp, "wx", 0o600);
   try {
-    const whole = createHash("sha256");
-    for (const id of e.chunks ?? []) {
-      const bytes = await store.get(id); // throws BlobCorrupt on any mismatch
-      whole.update(bytes);
+    // Each chunk is verified against its id as it is read (BlobCorrupt on any mismatch); the
+    // whole-file hash also checks the chunk list itself, unless the file is one chunk.
+    const chunks = e.chunks ?? [];
+    const whole = chunks.length === 1 ? null : createHash("sha256");
+    for (const id of chunks) {
+      const bytes = await store.get(id);
+      whole?.update(bytes);
       await fh.write(bytes);
     }
-    if (whole.digest("hex") !== e.hash) throw new Error("restored content does not match the file's hash");
+    if (whole && whole.digest("hex") !== e.hash) throw new Error("restored content does not match the file's hash");
     await fh.sync();
   } catch (err) {
     await fh.close();

@@ -33,3 +33,28 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
     fs.closeSync(dfd);
   }
 }
+
+/** The same as writeFileAtomic, without blocking the event loop (for large files: packs). */
+export async function writeFileAtomicAsync(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.promises.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const fh = await fs.promises.open(tmp, "wx", mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+    await fh.close();
+    await fs.promises.chmod(tmp, mode);
+    await fs.promises.rename(tmp, file);
+  } catch (err) {
+    await fh.close().catch(() => undefined); // already closed when the rename failed
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+  const dh = await fs.promises.open(dir, "r");
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}

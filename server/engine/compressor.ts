@@ -1,0 +1,53 @@
+/**
+ * Chunk compression, on worker threads so that both cores work during a backup: the main
+ * thread reads, chunks and hashes; the pool compresses. Chunks are transferred to the worker
+ * and back, not copied twice. Small chunks are compressed inline: for them the round trip
+ * costs more than the work.
+ */
+import os from "node:os";
+import { Piscina } from "piscina";
+import { compress } from "zstd-napi";
+import type { Codec } from "./pack";
+
+export interface Compressed {
+  stored: Uint8Array;
+  codec: Codec;
+}
+
+/** zstd when it saves space; incompressible data (photos, archives) is kept raw. */
+export function compressInline(raw: Uint8Array, level: number): Compressed {
+  const packed = compress(raw, { compressionLevel: level });
+  // A raw chunk is copied: it may be a view into a large read buffer a pack must not pin.
+  return packed.length < raw.length ? { stored: packed, codec: "zstd" } : { stored: Uint8Array.prototype.slice.call(raw), codec: "raw" };
+}
+
+const INLINE_BELOW = 64 * 1024;
+
+export class Compressor {
+  private pool: Piscina | null = null;
+
+  /**
+   * `threads` worker threads (0: everything inline). The default leaves one core to the main
+   * thread, which reads, chunks and hashes: on two cores, one worker. More workers than
+   * that only compete with the main thread, and each costs ~30-60 MiB of memory.
+   */
+  constructor(
+    readonly level: number,
+    private readonly threads = Math.max(1, Math.min(3, os.availableParallelism() - 1)),
+  ) {}
+
+  async compress(raw: Uint8Array): Promise<Compressed> {
+    if (raw.length < INLINE_BELOW || this.threads < 1) return compressInline(raw, this.level);
+    this.pool ??= new Piscina({ filename: new URL("./compress-worker.mjs", import.meta.url).href, minThreads: this.threads, maxThreads: this.threads, idleTimeout: 5_000 });
+    // Its own buffer, transferred: never the whole read buffer it may be a view into.
+    const own = Uint8Array.prototype.slice.call(raw);
+    const out = (await this.pool.run({ raw: own, level: this.level }, { transferList: [own.buffer as ArrayBuffer] })) as Uint8Array;
+    return { stored: out, codec: out.length < raw.length ? "zstd" : "raw" };
+  }
+
+  async close(): Promise<void> {
+    const p = this.pool;
+    this.pool = null;
+    await p?.destroy();
+  }
+}
