@@ -19,6 +19,7 @@ import path from "node:path";
 import { createHash } from "node:crypto";
 import { Chunker } from "./chunker";
 import { sha256Hex, type ChunkStore } from "./chunk-store";
+import type { BackupTarget } from "./target";
 import { Compressor } from "./compressor";
 import { acquireLock } from "./lock";
 import {
@@ -80,6 +81,11 @@ export function latestRecoveryPoint(poolDir: string, source: string): string | n
   return null;
 }
 
+async function allPresent(target: BackupTarget, ids: string[]): Promise<boolean> {
+  for (const id of ids) if (!(await target.has(id))) return false;
+  return true;
+}
+
 /** A counting semaphore over bytes: chunk data waiting for compression. */
 class ByteBudget {
   private used = 0;
@@ -123,25 +129,54 @@ async function* walk(rootBuf: Buffer, rel: Buffer | null, signal?: AbortSignal):
   }
 }
 
+/** A local pool as a backup target (the caller holds the pool's shared lock). */
+export function localTarget(store: ChunkStore): BackupTarget {
+  return {
+    chunker: store.config.chunker,
+    compressionLevel: store.config.compression.level,
+    has: (id) => store.has(id),
+    put: (raw) => store.put(raw),
+    get: (id) => store.get(id),
+    putStored: (id, stored, rawLength, codec) => store.putStored(id, stored, rawLength, codec),
+    async parent(label, requested) {
+      const id = requested !== undefined ? requested : latestRecoveryPoint(store.dir, label);
+      return id ? readHeader(store.dir, id) : null;
+    },
+    async commit(header) {
+      await store.flush();
+      writeHeader(store.dir, header);
+      return header;
+    },
+  };
+}
+
+/** Backs up a local folder into a local pool, under the pool's shared lock. */
 export async function backupFolder(store: ChunkStore, source: string, o: BackupOptions = {}): Promise<ManifestHeader> {
-  const root = path.resolve(source);
-  const st = await fs.promises.stat(root);
-  if (!st.isDirectory()) throw new Error(`${root} is not a directory`);
-  const label = o.sourceLabel ?? root;
-  const lock = acquireLock(store.dir, "shared", `backup of ${label}`);
-  const compressor = new Compressor(store.config.compression.level, o.threads);
+  const lock = acquireLock(store.dir, "shared", `backup of ${o.sourceLabel ?? path.resolve(source)}`);
   try {
-    return await runBackup(store, root, label, compressor, o);
+    return await backupToTarget(localTarget(store), source, o);
   } finally {
-    await compressor.close();
     lock.release();
   }
 }
 
-async function runBackup(store: ChunkStore, root: string, label: string, compressor: Compressor, o: BackupOptions): Promise<ManifestHeader> {
+/** Backs up a local folder into any target: a local pool, or a server through an agent's link. */
+export async function backupToTarget(target: BackupTarget, source: string, o: BackupOptions = {}): Promise<ManifestHeader> {
+  const root = path.resolve(source);
+  const st = await fs.promises.stat(root);
+  if (!st.isDirectory()) throw new Error(`${root} is not a directory`);
+  const compressor = new Compressor(target.compressionLevel, o.threads);
+  try {
+    return await runBackup(target, root, o.sourceLabel ?? root, compressor, o);
+  } finally {
+    await compressor.close();
+  }
+}
+
+async function runBackup(store: BackupTarget, root: string, label: string, compressor: Compressor, o: BackupOptions): Promise<ManifestHeader> {
   const started = Date.now();
-  const parentId = o.parent !== undefined ? o.parent : latestRecoveryPoint(store.dir, label);
-  const parentHeader = parentId ? readHeader(store.dir, parentId) : null;
+  const parentHeader = await store.parent(label, o.parent);
+  const parentId = parentHeader?.id ?? null;
   const parent = new ParentCursor(parentHeader ? readEntries(store, parentHeader)[Symbol.asyncIterator]() : (async function* () {})());
 
   const stats: ManifestStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0, newChunks: 0, newStoredBytes: 0 };
@@ -174,7 +209,7 @@ async function runBackup(store: ChunkStore, root: string, label: string, compres
   };
 
   const storeFile = async (file: Buffer, sizeHint: number): Promise<{ chunks: string[]; hash: string; size: number }> => {
-    const chunker = new Chunker(store.config.chunker);
+    const chunker = new Chunker(store.chunker);
     const whole = createHash("sha256");
     const chunks: string[] = [];
     const waits: Promise<void>[] = [];
@@ -182,7 +217,7 @@ async function runBackup(store: ChunkStore, root: string, label: string, compres
     const take = async (c: Uint8Array) => {
       const id = sha256Hex(c);
       chunks.push(id);
-      if (store.has(id)) return;
+      if (inFlight.has(id) ? false : await store.has(id)) return;
       let w = inFlight.get(id);
       if (!w) {
         // Back-pressure: the reader waits until its chunk fits in the byte budget, so chunks
@@ -252,7 +287,7 @@ async function runBackup(store: ChunkStore, root: string, label: string, compres
     } else if (s.isFile()) {
       if (prev?.type === "file" && prev.size === s.size && prev.mtimeMs === s.mtimeMs && prev.ino === s.ino && prev.ctimeMs === s.ctimeMs && prev.chunks && prev.hash) {
         // Reused chunks must still be in the pool (a pruned or damaged parent is not trusted).
-        if (prev.chunks.every((c) => store.has(c))) {
+        if (await allPresent(store, prev.chunks)) {
           progress.reusedFiles++;
           queue.push(Promise.resolve({ ...base, type: "file", size: prev.size, chunks: prev.chunks, hash: prev.hash }));
           continue;
@@ -279,9 +314,7 @@ async function runBackup(store: ChunkStore, root: string, label: string, compres
   const { tree: treeIds, entryCount } = await tree.finish();
   stats.newChunks += tree.newChunks;
   stats.newStoredBytes += tree.newStoredBytes;
-  await store.flush();
   const now = o.now ?? new Date();
   const header: ManifestHeader = { version: 2, id: newManifestId(now), time: now.toISOString(), source: label, parent: parentId, stats, tree: treeIds, entryCount };
-  writeHeader(store.dir, header);
-  return header;
+  return store.commit(header);
 }

@@ -21,7 +21,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { writeFileAtomic } from "@/server/fs/write-file-atomic";
 import { Chunker, type ChunkerParams } from "./chunker";
-import type { ChunkStore } from "./chunk-store";
+import type { ChunkReader, ChunkWriter } from "./target";
 import { PoolFormatError } from "./errors";
 
 export const MANIFEST_VERSION = 2;
@@ -172,7 +172,7 @@ export class TreeWriter {
   newChunks = 0;
   newStoredBytes = 0;
 
-  constructor(private readonly store: ChunkStore) {}
+  constructor(private readonly store: ChunkWriter) {}
 
   async add(e: ManifestEntry): Promise<void> {
     const line = Buffer.from(encodeEntry(e) + "\n", "utf8");
@@ -210,7 +210,7 @@ export class TreeWriter {
 }
 
 /** Reads a recovery point's entries in walk order, one tree chunk in memory at a time. */
-export async function* readEntries(store: ChunkStore, header: ManifestHeader): AsyncGenerator<ManifestEntry> {
+export async function* readEntries(store: ChunkReader, header: ManifestHeader): AsyncGenerator<ManifestEntry> {
   const where = `recovery point ${header.id}`;
   let carry: Buffer = Buffer.alloc(0);
   let count = 0;

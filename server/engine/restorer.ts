@@ -10,6 +10,7 @@ import path from "node:path";
 import { createHash } from "node:crypto";
 import type { ChunkStore } from "./chunk-store";
 import { acquireLock } from "./lock";
+import type { ChunkReader } from "./target";
 import { readEntries, type ManifestEntry, type ManifestHeader } from "./manifest";
 
 export type ExistingPolicy = "overwrite" | "skip" | "copy";
@@ -72,14 +73,15 @@ export async function restore(
 ): Promise<RestoreResult> {
   const lock = acquireLock(store.dir, "shared", `restore of ${header.id}`);
   try {
-    return await runRestore(store, header, target, o);
+    return await restoreFrom(store, header, target, o);
   } finally {
     lock.release();
   }
 }
 
-async function runRestore(
-  store: ChunkStore,
+/** Restores from any chunk source: a local pool, or a server through an agent's link. */
+export async function restoreFrom(
+  store: ChunkReader,
   header: ManifestHeader,
   target: string,
   o: RestoreOptions & { onOutcome?: (x: RestoreOutcome) => void; onProgress?: (p: { files: number; bytes: number }) => void },
@@ -173,7 +175,7 @@ async function runRestore(
   return result;
 }
 
-async function restoreEntry(store: ChunkStore, e: ManifestEntry, abs: Buffer, existing: ExistingPolicy): Promise<RestoreOutcome> {
+async function restoreEntry(store: ChunkReader, e: ManifestEntry, abs: Buffer, existing: ExistingPolicy): Promise<RestoreOutcome> {
   const present = await fs.promises.lstat(abs).then(() => true, () => false);
   let outcome: RestoreOutcome["outcome"] = "restored";
   if (present && existing === "skip") return { path: e.path, outcome: "skipped" };
@@ -205,7 +207,7 @@ async function freeCopyName(abs: Buffer): Promise<Buffer> {
   }
 }
 
-async function restoreFile(store: ChunkStore, e: ManifestEntry, abs: Buffer): Promise<void> {
+async function restoreFile(store: ChunkReader, e: ManifestEntry, abs: Buffer): Promise<void> {
   const tmp = tempName(abs);
   const fh = await fs.promises.open(tmp, "wx", 0o600);
   try {
