@@ -33,6 +33,14 @@ export default tseslint.config(
     },
   },
   {
+    files: ["server/agent/**/*.ts"],
+    rules: {
+      "no-restricted-imports": restrict([
+        { group: ["@/db/*", "@/server/api/*", "@/server/domain/*", "@/server/http/*", "@/components/*", "@/app/*", "next", "react"], message: "The agent protocol is a library on top of the engine: the catalog and the API reach it through narrow interfaces (AgentDirectory)." },
+      ]),
+    },
+  },
+  {
     files: ["db/**/*.ts"],
     rules: { "no-restricted-imports": restrict([{ group: ["@/server/*", "@/components/*", "@/app/*"], message: "db/ imports nothing from the server or the UI." }]) },
   },
