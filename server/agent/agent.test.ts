@@ -134,7 +134,7 @@ describe("protection agent", () => {
     const session = await link.beginBackup("docs");
     const base = `/agent-api/v1/sessions/${session.sessionId}`;
     const lie = encodeFrames([{ id: sha256("something else"), codec: "raw", rawLength: 5, stored: Buffer.from("hello") }]);
-    const res = await fetch(`${srv.url}${base}/chunks`, { method: "POST", body: lie, headers: signRequest(agentIdentity, "POST", `${base}/chunks`, lie, srv.self.id) });
+    const res = await fetch(`${srv.url}${base}/chunks`, { method: "POST", body: lie as Uint8Array<ArrayBuffer>, headers: signRequest(agentIdentity, "POST", `${base}/chunks`, lie, srv.self.id) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/do not match its id/);
     expect(srv.store.has(sha256("something else"))).toBe(false);
