@@ -300,8 +300,9 @@ export class ChunkStore {
   listPacks(): string[] {
     const root = path.join(this.dir, "packs");
     const out: string[] = [];
-    for (const sub of fs.readdirSync(root)) {
-      for (const name of fs.readdirSync(path.join(root, sub))) if (name.endsWith(".pack")) out.push(name.slice(0, -".pack".length));
+    for (const sub of fs.readdirSync(root, { withFileTypes: true })) {
+      if (!sub.isDirectory()) continue; // `.pack-*.tmp`: a pack being written, or left by a crash
+      for (const name of fs.readdirSync(path.join(root, sub.name))) if (name.endsWith(".pack")) out.push(name.slice(0, -".pack".length));
     }
     return out.sort();
   }
