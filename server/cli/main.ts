@@ -70,6 +70,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`custodian: ${(err as Error).message}\n`);
       return 2;
     }
+    if (err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === "string") {
+      // The system refused an operation (a full disk, a file size limit, permissions, an I/O
+      // error): an operational failure its message names, not a bug, so no stack trace.
+      process.stderr.write(`custodian: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof ZodError) {
       for (const issue of err.issues) process.stderr.write(`custodian: ${issue.path.join(".") || "option"}: ${issue.message}\n`);
       return 2;

@@ -164,7 +164,8 @@ export async function backupFolder(store: ChunkStore, source: string, o: BackupO
 export async function backupToTarget(target: BackupTarget, source: string, o: BackupOptions = {}): Promise<ManifestHeader> {
   const root = path.resolve(source);
   const st = await fs.promises.stat(root);
-  if (!st.isDirectory()) throw new Error(`${root} is not a directory`);
+  // ENOTDIR, as the system would say: a usage mistake the CLI reports without a stack trace.
+  if (!st.isDirectory()) throw Object.assign(new Error(`${root} is not a directory`), { code: "ENOTDIR" });
   const compressor = new Compressor(target.compressionLevel, o.threads);
   try {
     return await runBackup(target, root, o.sourceLabel ?? root, compressor, o);
