@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Services } from "./services";
 import { systemClock, type Clock } from "./domain/clock";
 import { LoginThrottle, type LoginThrottleOptions } from "./domain/auth/login-throttle";
+import { ProtectionRuntime } from "./protection-runtime";
 
 export const CATALOG_FILE = "catalog.db";
 
@@ -22,5 +23,6 @@ export function createServices(o: {
     log: o.log,
     loginThrottle: new LoginThrottle(o.loginThrottle),
     serverName: o.serverName,
+    protection: new ProtectionRuntime(o.dataDir),
   };
 }

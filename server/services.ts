@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Catalog } from "@/db/client";
 import type { Clock } from "./domain/clock";
 import type { LoginThrottle } from "./domain/auth/login-throttle";
+import type { ProtectionRuntime } from "./protection-runtime";
 
 /**
  * Everything a domain use case may need, built once by the composition root
@@ -14,4 +15,6 @@ export interface Services {
   loginThrottle: LoginThrottle;
   /** This server's name as shown in the UI and to peers. */
   serverName: string;
+  /** Storage pool and protocol identity, opened on first use. */
+  protection: ProtectionRuntime;
 }

@@ -57,3 +57,25 @@ export const recoveryPoints = sqliteTable(
   },
   (t) => [index("rp_source_time_idx").on(t.dataSourceId, t.createdAt)],
 );
+
+/**
+ * Protection agents this server has paired with (one-time token), one per protected computer.
+ * Only the agent's public key is kept: requests it signs are checked against it.
+ */
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text().primaryKey(),
+    computerId: integer()
+      .notNull()
+      .references(() => protectedComputers.id),
+    url: text().notNull(),
+    publicKey: text().notNull(),
+    keyId: text().notNull(),
+    /** The server's built-in agent for its own computer. */
+    builtIn: integer({ mode: "boolean" }).notNull().default(false),
+    pairedAt: integer({ mode: "timestamp_ms" }).notNull(),
+    lastContactAt: integer({ mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("agents_key_unique").on(t.keyId), uniqueIndex("agents_computer_unique").on(t.computerId)],
+);

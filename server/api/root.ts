@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "./trpc";
 import { authRouter } from "./routers/auth";
 import { usersRouter } from "./routers/users";
 import { auditRouter } from "./routers/audit";
+import { agentsRouter } from "./routers/agents";
 import {
   monitoringRouter,
   protectionRouter,
@@ -15,6 +16,7 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   audit: auditRouter,
+  agents: agentsRouter,
   monitoring: monitoringRouter,
   protection: protectionRouter,
   recovery: recoveryRouter,

@@ -37,6 +37,23 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await serve(config, PROJECT_DIR));
     });
 
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  program
+    .command("agent")
+    .description("Run a protection agent on this computer: it backs up the sources you give it for the one server that pairs with it.")
+    .option("--data <dir>", "agent state folder: identity, sources, owner", "./agent-data")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "TCP port to listen on", "3200")
+    .option("--name <name>", "this computer's name as servers show it (default: the host name)")
+    .option("--folder <NAME=PATH>", "a folder to protect (repeatable; replaces the saved sources)", collect)
+    .option("--sqlite <NAME=PATH>", "a SQLite database file to protect (repeatable)", collect)
+    .option("--new-token", "print a new one-time pairing token even when a server owns this agent")
+    .option("--reset-ownership", "forget the owning server (for a computer moved to a new server by hand)")
+    .action(async (opts: import("./agent").AgentOptions) => {
+      const { runAgent } = await import("./agent");
+      setExit(await runAgent(opts));
+    });
+
   addPoolCommands(program, setExit);
   return program;
 }

@@ -11,6 +11,9 @@ import { createTick } from "@/server/scheduler/tick";
 import { startHttpServer } from "@/server/http/server";
 import { loadSessionSecret } from "@/server/http/session-secret";
 import { countUsers } from "@/server/domain/users/manage-users";
+import { AgentApi } from "@/server/agent/agent-api";
+import { agentDirectory } from "@/server/domain/agents/agents";
+import { startLocalAgent } from "@/server/domain/agents/local-agent";
 
 export const EXIT_CONFIG = 2;
 
@@ -71,10 +74,13 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
 
   const scheduler = startScheduler({ key: config.dataDir, clock: services.clock, log: log.child({ component: "scheduler" }), tick: createTick(services) });
 
+  const agentApi = new AgentApi({ store: services.protection.pool(), serverId: self.id, directory: agentDirectory(services), log: log.child({ component: "agent-api" }) });
+
   let http;
   try {
     http = await startHttpServer({
       services,
+      agentApi,
       host: config.host,
       port: config.port,
       sessionSecret: loadSessionSecret(config.dataDir),
@@ -88,6 +94,8 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
     services.db.$client.close();
     return EXIT_CONFIG;
   }
+  services.protection.publicUrl = http.url;
+  const localAgent = await startLocalAgent(services, config.dataDir, log.child({ component: "local-agent" }));
   const needsSetup = countUsers(services.db) === 0;
   log.info({ url: http.url, demo: config.demo, setupRequired: needsSetup }, "Custodian is listening");
   process.stdout.write(`\nCustodian server "${config.name}" is running at ${http.url}${needsSetup ? `  (open ${http.url}/setup to create the first admin)` : ""}\n\n`);
@@ -95,7 +103,10 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
   const signal = await stopSignal;
   log.info({ signal }, "shutting down");
   await http.close();
+  await localAgent.close();
+  agentApi.close();
   await scheduler.stop();
+  await services.protection.close();
   await ui.close().catch(() => undefined);
   services.db.$client.close();
   log.info("stopped cleanly");

@@ -15,6 +15,8 @@ export interface HttpServerOptions {
   port: number;
   sessionSecret: string;
   secureCookies: boolean;
+  /** The protection agents' endpoints (/agent-api/v1/*). */
+  agentApi?: { handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> };
   /** Renders everything that is not API: the Next.js request handler. */
   renderUi: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 }
@@ -46,8 +48,9 @@ function clientAddress(req: http.IncomingMessage): string {
 }
 
 /**
- * One HTTP listener per server: /api/trpc for the UI's API, /healthz for probes, and the
- * Next.js UI for everything else. (Agent and peer endpoints join here in later releases.)
+ * One HTTP listener per server: /api/trpc for the UI's API, /healthz for probes, /agent-api
+ * for protection agents, and the Next.js UI for everything else. (Peer endpoints join here
+ * in a later release.)
  */
 export async function startHttpServer(o: HttpServerOptions): Promise<{ server: http.Server; url: string; close(): Promise<void> }> {
   const sessionOptions = {
@@ -99,6 +102,11 @@ export async function startHttpServer(o: HttpServerOptions): Promise<{ server: h
         return;
       }
       trpc(req, res);
+      return;
+    }
+    if (url.startsWith("/agent-api/") && o.agentApi) {
+      // Agents sign every request; no cookie or session is involved.
+      void o.agentApi.handle(req, res);
       return;
     }
     if (url === "/healthz") {

@@ -1,4 +1,8 @@
+import os from "node:os";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
 import pino from "pino";
+import { ProtectionRuntime } from "@/server/protection-runtime";
 import { TRPCError } from "@trpc/server";
 import { openCatalog } from "@/db/client";
 import type { Services } from "@/server/services";
@@ -19,6 +23,8 @@ export function createTestServices(o: { loginThrottle?: LoginThrottleOptions; no
     log: pino({ level: "silent" }),
     loginThrottle: new LoginThrottle(o.loginThrottle),
     serverName: "test-server",
+    // A pool in a temp folder, made only if a test uses it.
+    protection: new ProtectionRuntime(path.join(os.tmpdir(), `custodian-test-${process.pid}-${randomUUID()}`)),
   };
   return { services, clock };
 }

@@ -77,3 +77,44 @@ export class ApiClient {
     return { status: res.status, data: body.result?.data.json, error: body.error?.json };
   }
 }
+
+export interface RunningAgent {
+  url: string;
+  token: string | null;
+  child: ChildProcess;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a real `custodian agent` on a free port; resolves with its address and pairing token. */
+export function startAgent(args: string[]): Promise<RunningAgent> {
+  const child = spawn(process.execPath, [CLI, "agent", "--port", "0", ...args], { cwd: PROJECT_DIR, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent did not start in 30 s:\n${out}`)), 30_000);
+    const onData = () => {
+      const m = /is running at (http:\/\/\S+)\s/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stdout!.off("data", onData);
+      resolve({
+        url: m[1]!,
+        token: /Pairing token[^:]*: (\S+)/.exec(out)?.[1] ?? null,
+        child,
+        output: () => out,
+        stop: async (signal = "SIGTERM") => {
+          child.kill(signal);
+          return exited;
+        },
+      });
+    };
+    child.stdout!.on("data", onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
