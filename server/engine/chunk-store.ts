@@ -60,7 +60,9 @@ export interface ChunkStoreOptions {
 export const sha256Hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 export class ChunkStore {
-  private readonly index = new Map<string, Location>();
+  private index = new Map<string, Location>();
+  /** The index files `index` was read from or this store wrote (immutable: named by content). */
+  private indexFiles = new Set<string>();
   /** Chunks put but not yet in a durable pack: the open pack's and those being finished. */
   private readonly pending = new Map<string, { writer: PackFileWriter; entry: PackEntry }>();
   private writer: PackFileWriter | null = null;
@@ -119,29 +121,53 @@ export class ChunkStore {
   }
 
   private loadIndex(): void {
-    for (const name of this.listIndexFiles()) {
-      const file = path.join(this.dir, "index", name);
-      let parsed: { version?: number; packs?: Record<string, unknown> };
-      try {
-        parsed = JSON.parse(fs.readFileSync(file, "utf8"));
-      } catch {
-        throw new PoolFormatError(file, "index file is not valid JSON (run `custodian pool verify --rebuild-index`)");
-      }
-      if (parsed?.version !== 1 || typeof parsed.packs !== "object" || parsed.packs === null) throw new PoolFormatError(file, "not a version-1 index file (run `custodian pool verify --rebuild-index`)");
-      for (const [pack, entries] of Object.entries(parsed.packs)) {
-        if (!PACK_NAME.test(pack) || !Array.isArray(entries)) throw new PoolFormatError(file, `malformed entry for pack ${pack.slice(0, 80)}`);
-        for (const e of entries as unknown[]) {
-          // Range-checked here so that a damaged index can never make a read go astray.
-          const [id, offset, length, rawLength, codec] = Array.isArray(e) ? e : [];
-          const ok =
-            typeof id === "string" && CHUNK_ID.test(id) &&
-            Number.isInteger(offset) && offset >= PACK_MAGIC.length &&
-            Number.isInteger(length) && length >= 0 && length <= MAX_STORED &&
-            Number.isInteger(rawLength) && rawLength >= 0 && rawLength <= MAX_STORED &&
-            (codec === "raw" || codec === "zstd");
-          if (!ok) throw new PoolFormatError(file, `index entry out of range in pack ${pack}`);
-          this.index.set(id, { pack, offset, length, rawLength, codec });
-        }
+    const names = this.listIndexFiles();
+    const fresh = new Map<string, Location>();
+    for (const name of names) this.readIndexFile(name, fresh);
+    this.index = fresh;
+    this.indexFiles = new Set(names);
+  }
+
+  /**
+   * Catches up with the index files other processes wrote or removed since this store read
+   * them: a long-lived store (a server's) must not trust chunks that another process's garbage
+   * collection freed or moved, nor miss chunks another process's backup added. Called under
+   * the pool lock by backup, restore, verify and garbage collection. Cheap when nothing
+   * changed: index files are never modified, so their names tell.
+   */
+  refreshIndex(): void {
+    const names = this.listIndexFiles();
+    const present = new Set(names);
+    if (![...this.indexFiles].every((n) => present.has(n))) return this.loadIndex(); // some were replaced: read all
+    for (const name of names) {
+      if (this.indexFiles.has(name)) continue;
+      this.readIndexFile(name, this.index);
+      this.indexFiles.add(name);
+    }
+  }
+
+  private readIndexFile(name: string, into: Map<string, Location>): void {
+    const file = path.join(this.dir, "index", name);
+    let parsed: { version?: number; packs?: Record<string, unknown> };
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch {
+      throw new PoolFormatError(file, "index file is not valid JSON (run `custodian pool verify --rebuild-index`)");
+    }
+    if (parsed?.version !== 1 || typeof parsed.packs !== "object" || parsed.packs === null) throw new PoolFormatError(file, "not a version-1 index file (run `custodian pool verify --rebuild-index`)");
+    for (const [pack, entries] of Object.entries(parsed.packs)) {
+      if (!PACK_NAME.test(pack) || !Array.isArray(entries)) throw new PoolFormatError(file, `malformed entry for pack ${pack.slice(0, 80)}`);
+      for (const e of entries as unknown[]) {
+        // Range-checked here so that a damaged index can never make a read go astray.
+        const [id, offset, length, rawLength, codec] = Array.isArray(e) ? e : [];
+        const ok =
+          typeof id === "string" && CHUNK_ID.test(id) &&
+          Number.isInteger(offset) && offset >= PACK_MAGIC.length &&
+          Number.isInteger(length) && length >= 0 && length <= MAX_STORED &&
+          Number.isInteger(rawLength) && rawLength >= 0 && rawLength <= MAX_STORED &&
+          (codec === "raw" || codec === "zstd");
+        if (!ok) throw new PoolFormatError(file, `index entry out of range in pack ${pack}`);
+        into.set(id, { pack, offset, length, rawLength, codec });
       }
     }
   }
@@ -195,7 +221,9 @@ export class ChunkStore {
       const { name, entries } = await writer.finish(path.join(this.dir, "packs"));
       // The pack is durable before any index names it.
       const indexBody = JSON.stringify({ version: 1, packs: { [name]: entries.map((e) => [e.id, e.offset, e.length, e.rawLength, e.codec]) } });
-      await writeFileAtomicAsync(path.join(this.dir, "index", `${sha256Hex(Buffer.from(indexBody))}.json`), indexBody);
+      const indexName = `${sha256Hex(Buffer.from(indexBody))}.json`;
+      await writeFileAtomicAsync(path.join(this.dir, "index", indexName), indexBody);
+      this.indexFiles.add(indexName);
       for (const e of entries) {
         this.index.set(e.id, { pack: name, offset: e.offset, length: e.length, rawLength: e.rawLength, codec: e.codec });
         this.pending.delete(e.id);
@@ -346,7 +374,6 @@ export class ChunkStore {
     const old = this.listIndexFiles();
     writeFileAtomic(path.join(this.dir, "index", fresh), body);
     for (const name of old) if (name !== fresh) fs.rmSync(path.join(this.dir, "index", name));
-    this.index.clear();
     this.loadIndex();
   }
 

@@ -85,6 +85,9 @@ async function collect(store: ChunkStore, o: { repackThreshold?: number }): Prom
   const threshold = o.repackThreshold ?? 0.25;
   const result: GcResult = { packsDeleted: 0, packsRewritten: 0, chunksFreed: 0, bytesFreed: 0, damagedChunksKept: [], tempFilesRemoved: 0 };
 
+  // What other processes' backups and collections wrote since this store read the index.
+  store.refreshIndex();
+
   // 1. Mark.
   const used = new Set<string>();
   for (const id of listManifestIds(store.dir)) {
@@ -106,6 +109,21 @@ async function collect(store: ChunkStore, o: { repackThreshold?: number }): Prom
     let list = byPack.get(loc.pack);
     if (!list) byPack.set(loc.pack, (list = []));
     list.push([id, loc]);
+  }
+  // Packs no index names (a crash between a pack and its index) are deleted in (3), unless
+  // they hold a chunk some recovery point uses and the index lacks (lost index files): then
+  // stop before anything is written or deleted.
+  for (const pack of store.listPacks()) {
+    if (byPack.has(pack)) continue;
+    let entries: PackEntry[] = [];
+    try {
+      entries = store.readPackEntries(pack);
+    } catch (err) {
+      if (!(err instanceof PoolFormatError)) throw err; // a torn pack: nothing in it is usable
+    }
+    if (entries.some((e) => used.has(e.id) && !store.has(e.id))) {
+      throw new PoolFormatError(`pack ${pack}`, "holds chunks that recovery points use but no index names; garbage collection stopped — run `custodian pool verify --rebuild-index` first");
+    }
   }
   const dropped = new Set<string>();
   for (const [pack, entries] of byPack) {
@@ -136,21 +154,6 @@ async function collect(store: ChunkStore, o: { repackThreshold?: number }): Prom
     result.chunksFreed += entries.length - live.length;
   }
   await store.flush();
-
-  // Packs no index names (a crash between a pack and its index): deleted below, unless they
-  // hold a chunk some recovery point uses and the index lacks (lost index files).
-  for (const pack of store.listPacks()) {
-    if (byPack.has(pack) || dropped.has(pack)) continue;
-    let entries: PackEntry[] = [];
-    try {
-      entries = store.readPackEntries(pack);
-    } catch (err) {
-      if (!(err instanceof PoolFormatError)) throw err; // a torn pack: nothing in it is usable
-    }
-    if (entries.some((e) => used.has(e.id) && !store.has(e.id))) {
-      throw new PoolFormatError(`pack ${pack}`, "holds chunks that recovery points use but no index names; garbage collection stopped — run `custodian pool verify --rebuild-index` first");
-    }
-  }
 
   // 3. One index for what is kept (rewritten chunks now point at their new packs); then delete.
   const keep = new Map<string, PackEntry[]>();

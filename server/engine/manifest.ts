@@ -143,7 +143,8 @@ export function decodeEntry(line: string, where: string): ManifestEntry {
   if (typeof o !== "object" || o === null) throw bad("no fields");
   const p = typeof o.p === "string" ? Buffer.from(o.p, "utf8") : typeof o.pb === "string" ? Buffer.from(o.pb, "base64") : null;
   if (!p || p.length === 0) throw bad("no path");
-  const type = CODE_TYPE[o.t as string];
+  // Own keys only: "constructor" or "__proto__" must not pass as a type.
+  const type = typeof o.t === "string" && Object.hasOwn(CODE_TYPE, o.t) ? CODE_TYPE[o.t] : undefined;
   if (!type) throw bad("an unknown type");
   if (!isUint(o.m, 0o7777) || !isUint(o.u) || !isUint(o.g) || !isTime(o.mt) || !isUint(o.s) || !isUint(o.i) || !isTime(o.ct)) throw bad("a field out of range");
   const e: ManifestEntry = { path: p, type, mode: o.m, uid: o.u, gid: o.g, mtimeMs: o.mt, size: o.s, ino: o.i, ctimeMs: o.ct };
