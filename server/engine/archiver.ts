@@ -110,7 +110,12 @@ interface WalkItem {
 /** Depth first, siblings sorted by name bytes: the tree's order (compareTreePaths). */
 async function* walk(rootBuf: Buffer, rel: Buffer | null, signal?: AbortSignal): AsyncGenerator<WalkItem> {
   const abs = rel ? Buffer.concat([rootBuf, SEP, rel]) : rootBuf;
-  const names = (await fs.promises.readdir(abs, { encoding: "buffer" })).sort(Buffer.compare);
+  const listed = await fs.promises.readdir(abs, { encoding: "buffer" }).catch((err: NodeJS.ErrnoException) => {
+    // A folder removed (or replaced) since its lstat: it is kept as it was seen, empty.
+    if (rel && (err.code === "ENOENT" || err.code === "ENOTDIR")) return [];
+    throw err;
+  });
+  const names = listed.sort(Buffer.compare);
   for (let i = 0; i < names.length; i += LSTAT_BATCH) {
     signal?.throwIfAborted();
     const batch = names.slice(i, i + LSTAT_BATCH).map((name) => {
@@ -154,6 +159,8 @@ export function localTarget(store: ChunkStore): BackupTarget {
 export async function backupFolder(store: ChunkStore, source: string, o: BackupOptions = {}): Promise<ManifestHeader> {
   const lock = acquireLock(store.dir, "shared", `backup of ${o.sourceLabel ?? path.resolve(source)}`);
   try {
+    // Another process's garbage collection may have freed chunks this store still lists.
+    store.refreshIndex();
     return await backupToTarget(localTarget(store), source, o);
   } finally {
     lock.release();
@@ -209,7 +216,8 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
     }
   };
 
-  const storeFile = async (file: Buffer, sizeHint: number): Promise<{ chunks: string[]; hash: string; size: number }> => {
+  /** Stores a file's content; null when the file was deleted since the walk saw it. */
+  const storeFile = async (file: Buffer, sizeHint: number): Promise<{ chunks: string[]; hash: string; size: number } | null> => {
     const chunker = new Chunker(store.chunker);
     const whole = createHash("sha256");
     const chunks: string[] = [];
@@ -233,9 +241,11 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
     };
     // One file handle, read in pieces of at most 1 MiB, sized to the file when it is small
     // (+1 so that a file read whole is known to have ended without another read).
-    const fh = await fs.promises.open(file, "r");
+    const fh = await fs.promises.open(file, "r").catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? null : Promise.reject(err)));
+    if (!fh) return null;
     try {
       for (;;) {
+        o.signal?.throwIfAborted(); // a large file stops at once, not at its end
         const buf = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(sizeHint - size + 1, 4096)));
         const { bytesRead } = await fh.read(buf, 0, buf.length, null);
         if (bytesRead === 0) break;
@@ -258,13 +268,16 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
 
   const tree = new TreeWriter(store);
   // Entries leave in walk order; files being read are promises in this queue.
-  const queue: Promise<ManifestEntry>[] = [];
+  const queue: Promise<ManifestEntry | null>[] = []; // null: gone since the walk saw it
   let filesInFlight = 0;
   const slotFreed: (() => void)[] = [];
   const emitHead = async () => {
     const e = await queue.shift()!;
+    if (!e) return;
     await tree.add(e);
-    if (e.type === "file") {
+    if (e.type === "dir") stats.dirs++;
+    else if (e.type === "symlink") stats.symlinks++;
+    else {
       stats.files++;
       stats.bytes += e.size;
       progress.files++;
@@ -274,42 +287,50 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
   };
 
   const rootBuf = Buffer.from(root);
-  for await (const { rel, abs, stat: s } of walk(rootBuf, null, o.signal)) {
-    const base = { path: rel, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtimeMs: s.mtimeMs, ino: s.ino, ctimeMs: s.ctimeMs };
-    const prev = await parent.find(rel);
-    if (s.isDirectory()) {
-      queue.push(Promise.resolve({ ...base, type: "dir", size: 0 }));
-      stats.dirs++;
-    } else if (s.isSymbolicLink()) {
-      const p = fs.promises.readlink(abs, { encoding: "buffer" }).then((target) => ({ ...base, type: "symlink" as const, size: 0, target }));
-      p.catch(() => undefined); // observed by emitHead
-      queue.push(p);
-      stats.symlinks++;
-    } else if (s.isFile()) {
-      if (prev?.type === "file" && prev.size === s.size && prev.mtimeMs === s.mtimeMs && prev.ino === s.ino && prev.ctimeMs === s.ctimeMs && prev.chunks && prev.hash) {
-        // Reused chunks must still be in the pool (a pruned or damaged parent is not trusted).
-        if (await allPresent(store, prev.chunks)) {
-          progress.reusedFiles++;
-          queue.push(Promise.resolve({ ...base, type: "file", size: prev.size, chunks: prev.chunks, hash: prev.hash }));
-          continue;
+  try {
+    for await (const { rel, abs, stat: s } of walk(rootBuf, null, o.signal)) {
+      const base = { path: rel, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtimeMs: s.mtimeMs, ino: s.ino, ctimeMs: s.ctimeMs };
+      const prev = await parent.find(rel);
+      if (s.isDirectory()) {
+        queue.push(Promise.resolve({ ...base, type: "dir", size: 0 }));
+      } else if (s.isSymbolicLink()) {
+        const p = fs.promises.readlink(abs, { encoding: "buffer" }).then(
+          (target) => ({ ...base, type: "symlink" as const, size: 0, target }),
+          (err: NodeJS.ErrnoException) => (err.code === "ENOENT" || err.code === "EINVAL" ? null : Promise.reject(err)), // gone, or no longer a link
+        );
+        p.catch(() => undefined); // observed by emitHead
+        queue.push(p);
+      } else if (s.isFile()) {
+        if (prev?.type === "file" && prev.size === s.size && prev.mtimeMs === s.mtimeMs && prev.ino === s.ino && prev.ctimeMs === s.ctimeMs && prev.chunks && prev.hash) {
+          // Reused chunks must still be in the pool (a pruned or damaged parent is not trusted).
+          if (await allPresent(store, prev.chunks)) {
+            progress.reusedFiles++;
+            queue.push(Promise.resolve({ ...base, type: "file", size: prev.size, chunks: prev.chunks, hash: prev.hash }));
+            continue;
+          }
         }
+        while (filesInFlight >= FILES_IN_FLIGHT) await new Promise<void>((r) => slotFreed.push(r));
+        o.signal?.throwIfAborted();
+        filesInFlight++;
+        const p = storeFile(abs, s.size)
+          .then((r) => r && { ...base, type: "file" as const, ...r })
+          .finally(() => {
+            filesInFlight--;
+            slotFreed.shift()?.();
+          });
+        p.catch(() => undefined); // observed by emitHead; never an unhandled rejection meanwhile
+        queue.push(p);
       }
-      while (filesInFlight >= FILES_IN_FLIGHT) await new Promise<void>((r) => slotFreed.push(r));
-      o.signal?.throwIfAborted();
-      filesInFlight++;
-      const p = storeFile(abs, s.size)
-        .then((r) => ({ ...base, type: "file" as const, ...r }))
-        .finally(() => {
-          filesInFlight--;
-          slotFreed.shift()?.();
-        });
-      p.catch(() => undefined); // observed by emitHead; never an unhandled rejection meanwhile
-      queue.push(p);
+      // sockets, FIFOs and devices are not backed up
+      while (queue.length > 256) await emitHead();
     }
-    // sockets, FIFOs and devices are not backed up
-    while (queue.length > 256) await emitHead();
+    while (queue.length) await emitHead();
+  } catch (err) {
+    // Files and chunks still in flight settle before the caller releases the pool lock and
+    // closes the compressor: nothing this backup started may write into the pool afterwards.
+    await Promise.allSettled([...queue, ...inFlight.values()]);
+    throw err;
   }
-  while (queue.length) await emitHead();
   report(true);
 
   const { tree: treeIds, entryCount } = await tree.finish();
@@ -317,5 +338,6 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
   stats.newStoredBytes += tree.newStoredBytes;
   const now = o.now ?? new Date();
   const header: ManifestHeader = { version: 2, id: newManifestId(now), time: now.toISOString(), source: label, parent: parentId, stats, tree: treeIds, entryCount };
+  o.signal?.throwIfAborted(); // an abort that came while the tree was written still wins
   return store.commit(header);
 }

@@ -73,6 +73,8 @@ export async function restore(
 ): Promise<RestoreResult> {
   const lock = acquireLock(store.dir, "shared", `restore of ${header.id}`);
   try {
+    // Another process's garbage collection may have moved chunks since this store read the index.
+    store.refreshIndex();
     return await restoreFrom(store, header, target, o);
   } finally {
     lock.release();
