@@ -126,3 +126,62 @@ describe("pack trailers", () => {
     expect(() => readPackTrailer(Buffer.from("CUSTPK01"), "p")).toThrow(/not a complete pack/);
   });
 });
+
+describe("ChunkStore across processes and after close", () => {
+  it("refreshIndex picks up chunks another store added and forgets those another store's index rewrite dropped", async () => {
+    const dir = tmp();
+    const a = ChunkStore.init(dir);
+    const old = await a.put(text(3000));
+    await a.flush();
+    const b = ChunkStore.open(dir);
+    const added = await b.put(randomBytes(3000));
+    await b.flush();
+    expect(a.has(added.id)).toBe(false);
+    a.refreshIndex();
+    expect(a.has(added.id)).toBe(true);
+    expect(sha256Hex(await a.get(added.id))).toBe(added.id);
+    // b rewrites the index without the first pack (as garbage collection does) and deletes it.
+    const oldPack = b.locate(old.id)!.pack;
+    b.replaceIndex(new Map([[b.locate(added.id)!.pack, b.readPackEntries(b.locate(added.id)!.pack)]]));
+    await b.deletePack(oldPack);
+    a.refreshIndex();
+    expect(a.has(old.id)).toBe(false);
+    expect(a.has(added.id)).toBe(true);
+    a.refreshIndex(); // nothing changed: nothing to do
+    expect(a.stats().chunks).toBe(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("close drops the unfinished pack: its chunks are stored again by a later put, and a get fails instead of hanging", async () => {
+    const dir = tmp();
+    const store = ChunkStore.init(dir);
+    const data = randomBytes(1000);
+    const { id } = await store.put(data);
+    await store.close();
+    expect(store.has(id)).toBe(false);
+    await expect(store.get(id)).rejects.toBeInstanceOf(BlobNotFound);
+    expect(await store.put(data)).toMatchObject({ id, added: true });
+    await store.flush();
+    expect(sha256Hex(await ChunkStore.open(dir).get(id))).toBe(id);
+    expect(fs.readdirSync(path.join(dir, "packs")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("rebuildIndex treats a pack whose trailer gives an impossible length as unreadable, and the pool still opens", async () => {
+    const dir = tmp();
+    const store = ChunkStore.init(dir);
+    const good = await store.put(text(2000));
+    await store.flush();
+    for (const rawLength of [-5, 2 ** 33]) {
+      const data = randomBytes(100);
+      const b = new PackBuilder();
+      b.add(sha256Hex(data), data, rawLength, "raw");
+      const p = b.finish();
+      fs.mkdirSync(path.join(dir, "packs", p.name.slice(0, 2)), { recursive: true });
+      fs.writeFileSync(path.join(dir, "packs", p.name.slice(0, 2), `${p.name}.pack`), p.bytes);
+      expect(() => readPackTrailer(p.bytes, "p")).toThrow(/out of range/);
+      expect(store.rebuildIndex().unreadable).toEqual([p.name]);
+      fs.rmSync(path.join(dir, "packs", p.name.slice(0, 2), `${p.name}.pack`));
+    }
+    expect(sha256Hex(await ChunkStore.open(dir).get(good.id))).toBe(good.id);
+  });
+});

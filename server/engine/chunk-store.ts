@@ -296,8 +296,13 @@ export class ChunkStore {
 
   /** Closes the pack files kept open for reads (and drops an unfinished pack: call flush first to keep it). */
   async close(): Promise<void> {
-    await this.writer?.abandon();
+    const dropped = this.writer;
     this.writer = null;
+    if (dropped) {
+      // Its chunks are no longer stored: a later put must store them again, a get not wait for them.
+      for (const [id, p] of this.pending) if (p.writer === dropped) this.pending.delete(id);
+      await dropped.abandon();
+    }
     const hs = [...this.handles.values()];
     this.handles.clear();
     await Promise.all(hs.map((h) => h.then((f) => f.close()).catch(() => undefined)));

@@ -84,6 +84,7 @@ export function readPackTrailer(bytes: Uint8Array, file: string): PackEntry[] {
       typeof id === "string" && ID.test(id) &&
       Number.isInteger(offset) && Number.isInteger(length) && Number.isInteger(rawLength) &&
       (offset as number) >= m && (length as number) >= 0 && (offset as number) + (length as number) <= trailerStart &&
+      (rawLength as number) >= 0 && (rawLength as number) <= 2 ** 32 && // as the index requires: rebuildIndex must never write one it cannot load
       (codec === "raw" || codec === "zstd");
     if (!ok) throw new PoolFormatError(file, `trailer entry ${i} is out of range`);
     return { id: id as string, offset: offset as number, length: length as number, rawLength: rawLength as number, codec: codec as Codec };
