@@ -112,6 +112,10 @@ export function addPoolCommands(program: Command, setExit: (code: number) => voi
       if (!resolved) throw new UsageError("the pool has no recovery point yet");
       const header = readHeader(dir, resolved);
       const show = progressLine(o);
+      // Decompressing and verifying large chunks on a worker keeps the second core busy.
+      const { Compressor } = await import("../engine/compressor");
+      const decoder = new Compressor(store.config.compression.level);
+      store.useWorkers(decoder);
       let r;
       try {
         r = await restore(store, header, target, {
@@ -122,6 +126,7 @@ export function addPoolCommands(program: Command, setExit: (code: number) => voi
       } finally {
         show.done();
         await store.close();
+        await decoder.close();
       }
       const counts = Object.entries(r.counts).filter(([, v]) => v > 0);
       const human = [

@@ -21,8 +21,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createHash, randomUUID } from "node:crypto";
-import { decompress } from "zstd-napi";
-import { compressInline } from "./compressor";
+import { compressInline, decodeInline, type Compressor } from "./compressor";
 import { writeFileAtomic, writeFileAtomicAsync } from "@/server/fs/write-file-atomic";
 import { DEFAULT_CHUNKER_PARAMS, validateParams, type ChunkerParams } from "./chunker";
 import { PACK_MAGIC, PackFileWriter, readPackTrailer, type Codec, type PackEntry } from "./pack";
@@ -263,7 +262,8 @@ export class ChunkStore {
     }
     const loc = this.index.get(id);
     if (!loc) throw new BlobNotFound(id);
-    return this.decode(id, loc.pack, await this.readStored(id, loc), loc.codec, loc.rawLength);
+    const stored = await this.readStored(id, loc);
+    return this.decoder ? this.decoder.decode(id, loc.pack, stored, loc.codec, loc.rawLength) : this.decode(id, loc.pack, stored, loc.codec, loc.rawLength);
   }
 
   /** A chunk's stored bytes (compressed or raw), unverified: for copying between packs. */
@@ -309,14 +309,14 @@ export class ChunkStore {
   }
 
   private decode(id: string, pack: string, stored: Uint8Array, codec: Codec, rawLength: number): Uint8Array {
-    let raw: Uint8Array;
-    try {
-      raw = codec === "zstd" ? decompress(stored) : stored;
-    } catch (err) {
-      throw new BlobCorrupt(id, pack, `cannot decompress (${(err as Error).message})`);
-    }
-    if (raw.length !== rawLength || sha256Hex(raw) !== id) throw new BlobCorrupt(id, pack, "its bytes do not match its id");
-    return raw;
+    return decodeInline(id, pack, stored, codec, rawLength);
+  }
+
+  private decoder: Compressor | null = null;
+
+  /** Decompresses and verifies large chunks on worker threads (restores); null: on this thread. */
+  useWorkers(c: Compressor | null): void {
+    this.decoder = c;
   }
 
   /** Where the index says a chunk is. */

@@ -2,10 +2,24 @@
 // threads need no TypeScript loader. Receives a chunk (transferred, not copied) and sends
 // back its zstd form when that is smaller, else the raw bytes themselves; the caller tells
 // which by the length (a zstd form is always strictly shorter).
-import { compress } from "zstd-napi";
+import { createHash } from "node:crypto";
+import { compress, decompress } from "zstd-napi";
 import { move } from "piscina";
 
 export default function compressChunk({ raw, level }) {
   const packed = compress(raw, { compressionLevel: level });
   return move(packed.length < raw.length ? new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength) : raw);
+}
+
+// Restore side: decompresses (when zstd) and verifies a chunk against its id, so that a
+// restore's hashing and decompression use the second core too.
+export function decodeChunk({ id, stored, codec, rawLength }) {
+  let raw;
+  try {
+    raw = codec === "zstd" ? decompress(stored) : stored;
+  } catch (err) {
+    return { error: `cannot decompress (${err.message})` };
+  }
+  if (raw.length !== rawLength || createHash("sha256").update(raw).digest("hex") !== id) return { error: "its bytes do not match its id" };
+  return move(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
 }

@@ -6,7 +6,9 @@
  */
 import os from "node:os";
 import { Piscina } from "piscina";
-import { compress } from "zstd-napi";
+import { createHash } from "node:crypto";
+import { compress, decompress } from "zstd-napi";
+import { BlobCorrupt } from "./errors";
 import type { Codec } from "./pack";
 
 export interface Compressed {
@@ -23,6 +25,17 @@ export function compressInline(raw: Uint8Array, level: number): Compressed {
 
 const INLINE_BELOW = 64 * 1024;
 
+export function decodeInline(id: string, pack: string, stored: Uint8Array, codec: Codec, rawLength: number): Uint8Array {
+  let raw: Uint8Array;
+  try {
+    raw = codec === "zstd" ? decompress(stored) : stored;
+  } catch (err) {
+    throw new BlobCorrupt(id, pack, `cannot decompress (${(err as Error).message})`);
+  }
+  if (raw.length !== rawLength || createHash("sha256").update(raw).digest("hex") !== id) throw new BlobCorrupt(id, pack, "its bytes do not match its id");
+  return raw;
+}
+
 export class Compressor {
   private pool: Piscina | null = null;
 
@@ -38,11 +51,28 @@ export class Compressor {
 
   async compress(raw: Uint8Array): Promise<Compressed> {
     if (raw.length < INLINE_BELOW || this.threads < 1) return compressInline(raw, this.level);
-    this.pool ??= new Piscina({ filename: new URL("./compress-worker.mjs", import.meta.url).href, minThreads: this.threads, maxThreads: this.threads, idleTimeout: 5_000 });
     // Its own buffer, transferred: never the whole read buffer it may be a view into.
     const own = Uint8Array.prototype.slice.call(raw);
-    const out = (await this.pool.run({ raw: own, level: this.level }, { transferList: [own.buffer as ArrayBuffer] })) as Uint8Array;
+    const out = (await this.workers().run({ raw: own, level: this.level }, { transferList: [own.buffer as ArrayBuffer] })) as Uint8Array;
     return { stored: out, codec: out.length < raw.length ? "zstd" : "raw" };
+  }
+
+  /**
+   * Decompresses and verifies a chunk's stored bytes on a worker (inline when small or
+   * without workers); throws BlobCorrupt when they do not match the id.
+   */
+  async decode(id: string, pack: string, stored: Uint8Array, codec: Codec, rawLength: number): Promise<Uint8Array> {
+    if (rawLength < INLINE_BELOW || this.threads < 1) return decodeInline(id, pack, stored, codec, rawLength);
+    const pool = this.workers();
+    const own = stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength ? stored : Uint8Array.prototype.slice.call(stored);
+    const out = (await pool.run({ id, stored: own, codec, rawLength }, { name: "decodeChunk", transferList: [own.buffer as ArrayBuffer] })) as Uint8Array | { error: string };
+    if (!(out instanceof Uint8Array)) throw new BlobCorrupt(id, pack, out.error);
+    return out;
+  }
+
+  private workers(): Piscina {
+    this.pool ??= new Piscina({ filename: new URL("./compress-worker.mjs", import.meta.url).href, minThreads: this.threads, maxThreads: this.threads, idleTimeout: 5_000 });
+    return this.pool;
   }
 
   async close(): Promise<void> {
