@@ -104,6 +104,8 @@ export class AgentApi {
         const source = (parseJson(body) as { source?: unknown }).source;
         if (typeof source !== "string" || source.length === 0 || source.length > 64) throw new ProtocolError("source missing");
         const lock = acquireLock(this.o.store.dir, "shared", `backup of ${agent.name}:${source}`);
+        // Under the lock: what another process's garbage collection freed is not "present".
+        this.o.store.refreshIndex();
         const sessionId = randomUUID();
         this.sessions.set(sessionId, { agentId: agent.id, source, lock, lastUsed: Date.now(), newChunks: 0, newStoredBytes: 0 });
         const cfg = this.o.store.config;
@@ -194,6 +196,7 @@ export class AgentApi {
     if (ids.length > 256) throw new ProtocolError("at most 256 chunks per fetch");
     const lock = acquireLock(this.o.store.dir, "shared", "agent restore");
     try {
+      this.o.store.refreshIndex();
       const frames: ChunkFrame[] = [];
       for (const id of ids) {
         const loc = this.o.store.locate(id);

@@ -16,7 +16,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createHash } from "node:crypto";
 import { Chunker } from "./chunker";
 import { sha256Hex, type ChunkStore } from "./chunk-store";
 import type { BackupTarget } from "./target";
@@ -24,6 +23,7 @@ import { Compressor } from "./compressor";
 import { acquireLock } from "./lock";
 import {
   ParentCursor,
+  contentHash,
   TreeWriter,
   listManifestIds,
   newManifestId,
@@ -219,7 +219,6 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
   /** Stores a file's content; null when the file was deleted since the walk saw it. */
   const storeFile = async (file: Buffer, sizeHint: number): Promise<{ chunks: string[]; hash: string; size: number } | null> => {
     const chunker = new Chunker(store.chunker);
-    const whole = createHash("sha256");
     const chunks: string[] = [];
     const waits: Promise<void>[] = [];
     let size = 0;
@@ -241,8 +240,14 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
     };
     // One file handle, read in pieces of at most 1 MiB, sized to the file when it is small
     // (+1 so that a file read whole is known to have ended without another read).
-    const fh = await fs.promises.open(file, "r").catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? null : Promise.reject(err)));
+    // O_NONBLOCK: a file swapped for a FIFO since the walk must not block the backup for
+    // ever; it is then seen not to be a regular file and skipped like a vanished one.
+    const fh = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? null : Promise.reject(err)));
     if (!fh) return null;
+    if (!(await fh.stat()).isFile()) {
+      await fh.close();
+      return null;
+    }
     try {
       for (;;) {
         o.signal?.throwIfAborted(); // a large file stops at once, not at its end
@@ -250,7 +255,6 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
         const { bytesRead } = await fh.read(buf, 0, buf.length, null);
         if (bytesRead === 0) break;
         const b = buf.subarray(0, bytesRead);
-        whole.update(b);
         size += bytesRead;
         progress.bytesRead += bytesRead;
         for (const c of chunker.push(b)) await take(c);
@@ -263,7 +267,7 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
     await Promise.all(waits);
     // The size recorded is what was read: a file that grows or shrinks during the backup is
     // stored as read, and the next backup sees it as changed.
-    return { chunks, hash: whole.digest("hex"), size };
+    return { chunks, hash: contentHash(chunks), size };
   };
 
   const tree = new TreeWriter(store);

@@ -229,6 +229,8 @@ export class ChunkStore {
       }
     })().catch(async (err: unknown) => {
       this.writeError ??= err;
+      // Its chunks are not stored after all: forget them, so that a later put stores them again.
+      for (const e of writer.entries) if (this.pending.get(e.id)?.writer === writer) this.pending.delete(e.id);
       await writer.abandon();
     });
     this.writing.add(job);
@@ -239,15 +241,24 @@ export class ChunkStore {
     });
   }
 
+  /** Reports a background write failure once (to the put or flush that meets it). */
   private throwIfWriteFailed(): void {
-    if (this.writeError) throw this.writeError;
+    const err = this.writeError;
+    this.writeError = null;
+    if (err) throw err;
   }
 
-  /** Makes every chunk put so far durable: writes the open pack, then an index naming it. */
+  /**
+   * Makes every chunk put so far durable: writes the open pack, then an index naming it.
+   * A write failure (full disk…) is reported here once; the store then works again (for a
+   * long-lived server store), the failed chunks being forgotten, not half-kept.
+   */
   async flush(): Promise<void> {
     this.seal();
     while (this.writing.size) await Promise.all(this.writing);
-    this.throwIfWriteFailed();
+    const err = this.writeError;
+    this.writeError = null;
+    if (err) throw err;
   }
 
   /** Reads a chunk back, verified against its id. */

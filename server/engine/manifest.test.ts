@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ChunkStore } from "./chunk-store";
 import { PoolFormatError } from "./errors";
 import {
+  contentHash,
   compareTreePaths,
   decodeEntry,
   encodeEntry,
@@ -62,8 +63,8 @@ const fileEntry = (p: Buffer | string, over: Partial<ManifestEntry> = {}): Manif
   ino: 42,
   ctimeMs: 1_700_000_000_456.25,
   chunks: [sha("c1"), sha("c2")],
-  hash: sha("whole"),
   ...over,
+  hash: contentHash(over.chunks ?? [sha("c1"), sha("c2")]),
 });
 const dirEntry = (p: string): ManifestEntry => ({ path: b(p), type: "dir", mode: 0o755, uid: 0, gid: 0, mtimeMs: 1, size: 0, ino: 2, ctimeMs: 3 });
 
@@ -155,7 +156,7 @@ describe("tree entries", () => {
       fileEntry("plain/name.txt"),
       fileEntry(latin1Name),
       fileEntry("line\nbreak \"quoted\" \\ back"),
-      fileEntry("empty", { chunks: [], hash: sha(""), size: 0 }),
+      fileEntry("empty", { chunks: [], size: 0 }),
       dirEntry("ünïcödé 目录"),
       { ...dirEntry("ln"), type: "symlink", mode: 0o777, target: Buffer.from([0x2e, 0x2e, 0x2f, 0xff, 0xfe]) },
       { ...dirEntry("ln2"), type: "symlink", mode: 0o777, target: b("/abs/target") },
@@ -172,16 +173,19 @@ describe("tree entries", () => {
     expect(JSON.parse(encodeEntry(entries[6]!))).toHaveProperty("l", "/abs/target");
   });
 
-  it("leave the whole-file hash out when it is the only chunk's id, and put it back when read", () => {
-    const one = fileEntry("one", { chunks: [sha("x")], hash: sha("x") });
-    const o = JSON.parse(encodeEntry(one));
-    expect(o).not.toHaveProperty("h");
-    expect(decodeEntry(encodeEntry(one), "t")).toEqual(one);
+  it("derive the content hash from the chunk list instead of storing it (a tree cannot lie about it)", () => {
+    const one = fileEntry("one", { chunks: [sha("x")] });
+    expect(one.hash).toBe(sha("x")); // one chunk: the SHA-256 of the content itself
+    expect(fileEntry("empty", { chunks: [] }).hash).toBe(sha("")); // likewise for the empty file
     const two = fileEntry("two");
-    expect(JSON.parse(encodeEntry(two))).toHaveProperty("h", two.hash);
-    // A single chunk whose id is not the hash (a hostile agent) keeps its hash explicitly.
-    const odd = fileEntry("odd", { chunks: [sha("x")], hash: sha("y") });
-    expect(decodeEntry(encodeEntry(odd), "t")).toEqual(odd);
+    expect(two.hash).toBe(createHash("sha256").update(Buffer.concat([Buffer.from(sha("c1"), "hex"), Buffer.from(sha("c2"), "hex")])).digest("hex"));
+    for (const e of [one, two]) {
+      expect(JSON.parse(encodeEntry(e))).not.toHaveProperty("h");
+      expect(decodeEntry(encodeEntry(e), "t")).toEqual(e);
+    }
+    // A hash written into the line by a hostile agent is ignored.
+    const forged = JSON.stringify({ ...JSON.parse(encodeEntry(one)), h: sha("y") });
+    expect(decodeEntry(forged, "t").hash).toBe(sha("x"));
   });
 
   it("reject malformed and hostile lines with PoolFormatError, never a crash", () => {
@@ -223,8 +227,6 @@ describe("tree entries", () => {
       ["upper-case chunk id", JSON.stringify({ ...ok, c: [sha("c").toUpperCase()] })],
       ["chunk id with a path in it", JSON.stringify({ ...ok, c: ["../../" + sha("c").slice(6)] })],
       ["chunk id as number", JSON.stringify({ ...ok, c: [1] })],
-      ["malformed hash", JSON.stringify({ ...ok, h: "zz" })],
-      ["no hash with two chunks", JSON.stringify(without(ok, "h"))],
       ["symlink without target", JSON.stringify(without(link, "l"))],
       ["symlink with target of wrong type", JSON.stringify({ ...link, l: 5 })],
     ];

@@ -18,7 +18,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { writeFileAtomic } from "@/server/fs/write-file-atomic";
 import { Chunker, type ChunkerParams } from "./chunker";
 import type { ChunkReader, ChunkWriter } from "./target";
@@ -44,7 +44,7 @@ export interface ManifestEntry {
   target?: Buffer;
   /** Chunk ids, in order (files). */
   chunks?: string[];
-  /** SHA-256 of the whole file (files). */
+  /** The file's content id (files): see contentHash. */
   hash?: string;
 }
 
@@ -110,7 +110,21 @@ function encodeBytes(b: Buffer, text: string, base64: string): Record<string, st
 const TYPE_CODE: Record<EntryType, string> = { file: "f", dir: "d", symlink: "l" };
 const CODE_TYPE: Record<string, EntryType> = { f: "file", d: "dir", l: "symlink" };
 
-/** One tree line. The whole-file hash is left out when it equals the only chunk's id. */
+/**
+ * A file's content id, derived from its chunk list (so it is never stored, and a tree cannot
+ * lie about it): for a file of at most one chunk, the SHA-256 of its bytes (= the chunk's id;
+ * the empty file's is the SHA-256 of nothing); for a longer file, the SHA-256 of its chunk
+ * ids' bytes, a one-level hash tree that identifies the content as strongly without hashing
+ * every byte a second time during backup and restore (which cost a fifth of a backup's CPU).
+ */
+export function contentHash(chunks: readonly string[]): string {
+  if (chunks.length === 1) return chunks[0]!;
+  const h = createHash("sha256");
+  for (const c of chunks) h.update(Buffer.from(c, "hex"));
+  return h.digest("hex");
+}
+
+/** One tree line (the content hash is derived from the chunk list, not stored). */
 export function encodeEntry(e: ManifestEntry): string {
   const o: Record<string, unknown> = {
     ...encodeBytes(e.path, "p", "pb"),
@@ -125,7 +139,6 @@ export function encodeEntry(e: ManifestEntry): string {
   };
   if (e.target) Object.assign(o, encodeBytes(e.target, "l", "lb"));
   if (e.chunks) o.c = e.chunks;
-  if (e.hash && !(e.chunks?.length === 1 && e.chunks[0] === e.hash)) o.h = e.hash;
   return JSON.stringify(o);
 }
 
@@ -156,9 +169,7 @@ export function decodeEntry(line: string, where: string): ManifestEntry {
   if (type === "file") {
     if (!Array.isArray(o.c) || !o.c.every((c) => typeof c === "string" && CHUNK_ID.test(c))) throw bad("a malformed chunk list");
     e.chunks = o.c as string[];
-    const h = o.h ?? (e.chunks.length === 1 ? e.chunks[0] : undefined);
-    if (typeof h !== "string" || !CHUNK_ID.test(h)) throw bad("a malformed file hash");
-    e.hash = h;
+    e.hash = contentHash(e.chunks);
   }
   return e;
 }
