@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { ZodError } from "zod";
 import { addPoolCommands, UsageError } from "./pool";
+import type { AgentOptions } from "./agent";
 
 const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -49,7 +50,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--sqlite <NAME=PATH>", "a SQLite database file to protect (repeatable)", collect)
     .option("--new-token", "print a new one-time pairing token even when a server owns this agent")
     .option("--reset-ownership", "forget the owning server (for a computer moved to a new server by hand)")
-    .action(async (opts: import("./agent").AgentOptions) => {
+    .action(async (opts: AgentOptions) => {
       const { runAgent } = await import("./agent");
       setExit(await runAgent(opts));
     });
