@@ -127,13 +127,14 @@ export class BackupSession implements BackupTarget {
     return { id, added: true, storedBytes: stored.length };
   }
 
-  async putStored(id: string, stored: Uint8Array, rawLength: number, codec: Codec): Promise<void> {
+  async putStored(id: string, stored: Uint8Array, rawLength: number, codec: Codec): Promise<boolean> {
     if (this.uploadError) throw this.uploadError;
-    if (this.present.has(id)) return;
+    if (this.present.has(id)) return false;
     this.present.add(id);
     this.batch.push({ id, codec, rawLength, stored });
     this.batchBytes += stored.length;
     if (this.batchBytes >= UPLOAD_BATCH_BYTES) await this.send();
+    return true;
   }
 
   /** Sends the current batch; at most two uploads in the air (back-pressure on the archiver). */

@@ -63,9 +63,13 @@ export interface BackupOptions {
 
 const SEP = Buffer.from("/");
 const FILES_IN_FLIGHT = 8;
+const SMALL_FILE = 256 * 1024;
+const SMALL_FILES_IN_FLIGHT = 64;
 /** Chunk bytes waiting for compression: enough to keep the workers fed, no more. */
 const BYTES_IN_FLIGHT = 24 * 1024 * 1024;
 const READ_SIZE = 1024 * 1024;
+/** Chunks of new files go to a worker in batches of about this many bytes. */
+const BATCH_BYTES = 2 * 1024 * 1024;
 const LSTAT_BATCH = 64;
 
 /** The newest recovery point of `source`, reading only headers. */
@@ -98,6 +102,70 @@ class ByteBudget {
   give(n: number): void {
     this.used -= n;
     for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+/**
+ * Gathers chunks of new files, from all the files being read at once, into batches for the
+ * workers: many small files become a few tasks. A batch leaves when it is full or, at the
+ * latest, a millisecond after its first chunk; readers wait while too many bytes are queued.
+ */
+class ChunkBatcher {
+  private items: Uint8Array[] = [];
+  private waiters: { resolve: (id: string) => void; reject: (e: unknown) => void }[] = [];
+  private bytes = 0;
+  private queued = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly roomWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly run: (items: Uint8Array[]) => Promise<{ id: string; stored: Uint8Array | null }[]>,
+    private readonly store: (items: Uint8Array[], results: { id: string; stored: Uint8Array | null }[]) => Promise<void>,
+  ) {}
+
+  add(c: Uint8Array): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      this.items.push(c);
+      this.waiters.push({ resolve, reject });
+      this.bytes += c.length;
+      this.queued += c.length;
+      if (this.bytes >= BATCH_BYTES || this.items.length >= 128) this.dispatch();
+      else this.timer ??= setTimeout(() => this.dispatch(), 1);
+    });
+  }
+
+  private readonly running = new Set<Promise<void>>();
+
+  /** Resolves when no batch is being hashed, compressed or stored. */
+  async idle(): Promise<void> {
+    this.dispatch(); // what is queued runs now (and fails fast when the backup was aborted)
+    while (this.running.size) await Promise.allSettled(this.running);
+  }
+
+  async room(): Promise<void> {
+    while (this.queued > BYTES_IN_FLIGHT) await new Promise<void>((r) => this.roomWaiters.push(r));
+  }
+
+  private dispatch(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.items.length === 0) return;
+    const [items, waiters, bytes] = [this.items, this.waiters, this.bytes];
+    this.items = [];
+    this.waiters = [];
+    this.bytes = 0;
+    const job = this.run(items)
+      .then(async (results) => {
+        await this.store(items, results);
+        results.forEach((r, i) => waiters[i]!.resolve(r.id));
+      })
+      .catch((err: unknown) => waiters.forEach((w) => w.reject(err)))
+      .finally(() => {
+        this.queued -= bytes;
+        this.running.delete(job);
+        for (const r of this.roomWaiters.splice(0)) r();
+      });
+    this.running.add(job);
   }
 }
 
@@ -202,26 +270,65 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
   // Chunks being compressed, so that two files with the same chunk compress it once.
   const inFlight = new Map<string, Promise<void>>();
   const budget = new ByteBudget(BYTES_IN_FLIGHT);
+  /** Stores what a batch of new chunks came back as (hashed and compressed on a worker). */
+  const storeBatch = async (items: Uint8Array[], results: { id: string; stored: Uint8Array | null }[]) => {
+    for (let i = 0; i < results.length; i++) {
+      const { id, stored } = results[i]!;
+      const raw = items[i]!;
+      if (inFlight.has(id)) {
+        await inFlight.get(id);
+        continue;
+      }
+      if (await store.has(id)) continue;
+      o.signal?.throwIfAborted();
+      // A raw chunk is copied: it is a view into a read buffer a pack must not pin.
+      const bytes = stored ?? Uint8Array.prototype.slice.call(raw);
+      if (await store.putStored(id, bytes, raw.length, stored ? "zstd" : "raw")) {
+        stats.newChunks++;
+        stats.newStoredBytes += bytes.length;
+      }
+    }
+  };
+  const batcher = new ChunkBatcher((items) => compressor.hashCompressBatch(items), storeBatch);
+
   /** Compresses and stores a chunk once `granted` (its share of the byte budget) resolves. */
   const storeChunk = async (c: Uint8Array, id: string, granted: Promise<void>): Promise<void> => {
     await granted;
     try {
       const { stored, codec } = await compressor.compress(c);
-      await store.putStored(id, stored, c.length, codec);
-      stats.newChunks++;
-      stats.newStoredBytes += stored.length;
+      if (await store.putStored(id, stored, c.length, codec)) {
+        stats.newChunks++;
+        stats.newStoredBytes += stored.length;
+      }
     } finally {
       budget.give(c.length);
       inFlight.delete(id);
     }
   };
 
-  /** Stores a file's content; null when the file was deleted since the walk saw it. */
-  const storeFile = async (file: Buffer, sizeHint: number): Promise<{ chunks: string[]; hash: string; size: number } | null> => {
+  /**
+   * Stores a file's content; null when the file was deleted since the walk saw it.
+   *
+   * A file the parent recovery point had (changed since) is hashed here chunk by chunk, and
+   * only chunks the pool lacks are compressed: most of a changed large file is usually
+   * unchanged. A file new to the source is mostly new data: its chunks go to a worker in
+   * batches that are hashed and compressed there, leaving this thread only reading and
+   * cutting (a duplicate found afterwards costs a compression, not a second core's worth).
+   */
+  const storeFile = async (file: Buffer, sizeHint: number, isNew: boolean): Promise<{ chunks: string[]; hash: string; size: number } | null> => {
     const chunker = new Chunker(store.chunker);
     const chunks: string[] = [];
     const waits: Promise<void>[] = [];
     let size = 0;
+    const takeNew = async (c: Uint8Array) => {
+      const at = chunks.push("") - 1; // filled in when the batch comes back
+      const w = batcher.add(c).then((id) => {
+        chunks[at] = id;
+      });
+      w.catch(() => undefined); // observed through `waits`
+      waits.push(w);
+      await batcher.room();
+    };
     const take = async (c: Uint8Array) => {
       const id = sha256Hex(c);
       chunks.push(id);
@@ -257,13 +364,13 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
         const b = buf.subarray(0, bytesRead);
         size += bytesRead;
         progress.bytesRead += bytesRead;
-        for (const c of chunker.push(b)) await take(c);
+        for (const c of chunker.push(b)) await (isNew ? takeNew(c) : take(c));
       }
     } finally {
       await fh.close();
     }
     const last = chunker.finish();
-    if (last) await take(last);
+    if (last) await (isNew ? takeNew(last) : take(last));
     await Promise.all(waits);
     // The size recorded is what was read: a file that grows or shrinks during the backup is
     // stored as read, and the next backup sees it as changed.
@@ -313,10 +420,12 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
             continue;
           }
         }
-        while (filesInFlight >= FILES_IN_FLIGHT) await new Promise<void>((r) => slotFreed.push(r));
+        // Small files are cheap to have in flight (and batch well); large ones hold buffers.
+        const limit = s.size < SMALL_FILE ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT;
+        while (filesInFlight >= limit) await new Promise<void>((r) => slotFreed.push(r));
         o.signal?.throwIfAborted();
         filesInFlight++;
-        const p = storeFile(abs, s.size)
+        const p = storeFile(abs, s.size, !prev)
           .then((r) => r && { ...base, type: "file" as const, ...r })
           .finally(() => {
             filesInFlight--;
@@ -332,7 +441,7 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
   } catch (err) {
     // Files and chunks still in flight settle before the caller releases the pool lock and
     // closes the compressor: nothing this backup started may write into the pool afterwards.
-    await Promise.allSettled([...queue, ...inFlight.values()]);
+    await Promise.allSettled([...queue, ...inFlight.values(), batcher.idle()]);
     throw err;
   }
   report(true);

@@ -192,10 +192,10 @@ export class ChunkStore {
    * Adds a chunk already hashed and compressed (by the archiver's worker threads). The caller
    * vouches for the id; the pool's readers verify it on every read anyway.
    */
-  async putStored(id: string, stored: Uint8Array, rawLength: number, codec: Codec, o: { again?: boolean } = {}): Promise<void> {
+  async putStored(id: string, stored: Uint8Array, rawLength: number, codec: Codec, o: { again?: boolean } = {}): Promise<boolean> {
     this.throwIfWriteFailed();
     // `again`: garbage collection copies a chunk that is already indexed into a new pack.
-    if (o.again ? this.pending.has(id) : this.has(id)) return;
+    if (o.again ? this.pending.has(id) : this.has(id)) return false;
     // Back-pressure for every caller (many may be here at once): wait while two packs are
     // being finished or the open one is behind the disk by more than 8 MiB. Memory is then
     // bounded by what is in the air, never by the input.
@@ -204,11 +204,12 @@ export class ChunkStore {
       else await this.writer?.drain().catch((err: unknown) => (this.writeError ??= err));
       this.throwIfWriteFailed();
     }
-    if (o.again ? this.pending.has(id) : this.has(id)) return; // stored by another caller meanwhile
+    if (o.again ? this.pending.has(id) : this.has(id)) return false; // stored by another caller meanwhile
     this.writer ??= new PackFileWriter(path.join(this.dir, "packs", `.pack-${randomUUID()}.tmp`));
     const writer = this.writer;
     this.pending.set(id, { writer, entry: writer.add(id, stored, rawLength, codec) });
     if (writer.byteLength >= this.packTarget) this.seal();
+    return true;
   }
 
   /** Finishes the open pack, then writes its index, in the background. */

@@ -23,3 +23,19 @@ export function decodeChunk({ id, stored, codec, rawLength }) {
   if (raw.length !== rawLength || createHash("sha256").update(raw).digest("hex") !== id) return { error: "its bytes do not match its id" };
   return move(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
 }
+
+// Backup side, for files new to the pool (no parent entry): a batch of chunks, one buffer,
+// hashed AND compressed here, so that the main thread only reads and cuts. Raw (incompressible)
+// chunks come back as null: the caller still holds their bytes.
+export function hashCompressBatch({ data, lengths, level }) {
+  const out = [];
+  let at = 0;
+  for (const n of lengths) {
+    const raw = data.subarray(at, at + n);
+    at += n;
+    const id = createHash("sha256").update(raw).digest("hex");
+    const packed = compress(raw, { compressionLevel: level });
+    out.push(packed.length < raw.length ? { id, stored: new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength) } : { id, stored: null });
+  }
+  return out;
+}

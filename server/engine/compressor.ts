@@ -58,6 +58,31 @@ export class Compressor {
   }
 
   /**
+   * Hashes and compresses a batch of chunks on a worker (inline without workers): one task
+   * and one copy for many small chunks, whose per-task overhead would otherwise dominate.
+   * `stored` is null for a chunk kept raw (the caller has its bytes).
+   */
+  async hashCompressBatch(chunks: Uint8Array[]): Promise<{ id: string; stored: Uint8Array | null }[]> {
+    if (this.threads < 1) {
+      return chunks.map((c) => {
+        const packed = compress(c, { compressionLevel: this.level });
+        return { id: createHash("sha256").update(c).digest("hex"), stored: packed.length < c.length ? packed : null };
+      });
+    }
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const data = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      data.set(c, at);
+      at += c.length;
+    }
+    return (await this.workers().run({ data, lengths: chunks.map((c) => c.length), level: this.level }, { name: "hashCompressBatch", transferList: [data.buffer] })) as {
+      id: string;
+      stored: Uint8Array | null;
+    }[];
+  }
+
+  /**
    * Decompresses and verifies a chunk's stored bytes on a worker (inline when small or
    * without workers); throws BlobCorrupt when they do not match the id.
    */

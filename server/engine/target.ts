@@ -22,8 +22,8 @@ export interface BackupTarget extends ChunkReader, ChunkWriter {
   readonly compressionLevel: number;
   /** True when the pool already holds the chunk (it need not be sent or stored again). */
   has(id: string): boolean | Promise<boolean>;
-  /** Stores a chunk already hashed and compressed. */
-  putStored(id: string, stored: Uint8Array, rawLength: number, codec: Codec): Promise<void>;
+  /** Stores a chunk already hashed and compressed; false when it was there already. */
+  putStored(id: string, stored: Uint8Array, rawLength: number, codec: Codec): Promise<boolean>;
   /** The recovery point to compare with: `requested` if given (null: none), else the latest of `label`. */
   parent(label: string, requested: string | null | undefined): Promise<ManifestHeader | null>;
   /** Makes every chunk durable, then records the header; the recovery point exists from then on. */
