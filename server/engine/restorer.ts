@@ -119,6 +119,14 @@ export async function restoreFrom(
   }
 
   const inFlight = new Set<Promise<void>>();
+  // New files are fsynced in bulk, a thousand at a time, while later files are written: one
+  // fsync per file right after writing it made the disk wait for each (a third of the time).
+  const toSync: Buffer[] = [];
+  const syncs: Promise<void>[] = [];
+  const syncLater = (abs: Buffer) => {
+    toSync.push(abs);
+    if (toSync.length >= 1024) syncs.push(syncAll(toSync.splice(0)));
+  };
   const dirs: { abs: Buffer; e: ManifestEntry }[] = [];
   for await (const e of readEntries(store, header)) {
     if (!selected(e, o.paths)) continue;
@@ -148,11 +156,11 @@ export async function restoreFrom(
     }
     if (e.type === "symlink") {
       // In order, not concurrently: a later entry's parent check must see this link.
-      await restoreEntry(store, e, abs, existing).then(record, (err: unknown) => record({ path: e.path, outcome: "failed", detail: (err as Error).message }));
+      await restoreEntry(store, e, abs, existing, syncLater).then(record, (err: unknown) => record({ path: e.path, outcome: "failed", detail: (err as Error).message }));
       continue;
     }
     while (inFlight.size >= FILES_IN_FLIGHT) await Promise.race(inFlight);
-    const job = restoreEntry(store, e, abs, existing).then(
+    const job = restoreEntry(store, e, abs, existing, syncLater).then(
       (x) => {
         if (x.outcome !== "skipped") {
           progress.files++;
@@ -168,7 +176,12 @@ export async function restoreFrom(
     void job.finally(() => inFlight.delete(job));
   }
   await Promise.all(inFlight);
+  syncs.push(syncAll(toSync.splice(0)));
+  await Promise.all(syncs); // the restore is reported done only when what it wrote is durable
   // Directory modes and times last, deepest first: writing inside a directory changes its mtime.
+  // The names written into each directory (the renames) are made durable first, while the
+  // directories are still readable by us (their own modes may forbid it once restored).
+  await syncAll([root, ...dirs.map((d) => d.abs)]);
   for (const { abs, e } of dirs.reverse()) {
     await fs.promises.chmod(abs, e.mode);
     await fs.promises.utimes(abs, e.mtimeMs / 1000, e.mtimeMs / 1000);
@@ -176,7 +189,7 @@ export async function restoreFrom(
   return result;
 }
 
-async function restoreEntry(store: ChunkReader, e: ManifestEntry, abs: Buffer, existing: ExistingPolicy): Promise<RestoreOutcome> {
+async function restoreEntry(store: ChunkReader, e: ManifestEntry, abs: Buffer, existing: ExistingPolicy, syncLater: (abs: Buffer) => void): Promise<RestoreOutcome> {
   const present = await fs.promises.lstat(abs).then(() => true, () => false);
   let outcome: RestoreOutcome["outcome"] = "restored";
   if (present && existing === "skip") return { path: e.path, outcome: "skipped" };
@@ -190,9 +203,28 @@ async function restoreEntry(store: ChunkReader, e: ManifestEntry, abs: Buffer, e
     await fs.promises.rename(tmp, abs);
     await fs.promises.lutimes(abs, e.mtimeMs / 1000, e.mtimeMs / 1000).catch(() => undefined);
   } else {
-    await restoreFile(store, e, abs);
+    // A file that replaces one already there is durable before the rename (a crash leaves the
+    // old or the new file, never an empty one); a new file is synced later, in bulk.
+    const replacing = present && existing === "overwrite";
+    await restoreFile(store, e, abs, replacing);
+    if (!replacing) syncLater(abs);
   }
   return { path: e.path, outcome };
+}
+
+async function syncAll(files: Buffer[]): Promise<void> {
+  for (let i = 0; i < files.length; i += 32) {
+    await Promise.all(
+      files.slice(i, i + 32).map(async (f) => {
+        const fh = await fs.promises.open(f, "r");
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      }),
+    );
+  }
 }
 
 function tempName(abs: Buffer): Buffer {
@@ -208,7 +240,7 @@ async function freeCopyName(abs: Buffer): Promise<Buffer> {
   }
 }
 
-async function restoreFile(store: ChunkReader, e: ManifestEntry, abs: Buffer): Promise<void> {
+async function restoreFile(store: ChunkReader, e: ManifestEntry, abs: Buffer, syncNow: boolean): Promise<void> {
   const tmp = tempName(abs);
   const fh = await fs.promises.open(tmp, "wx", 0o600);
   try {
@@ -216,7 +248,7 @@ async function restoreFile(store: ChunkReader, e: ManifestEntry, abs: Buffer): P
     // the chunk list comes from a tree chunk verified the same way: the bytes written are
     // exactly the bytes backed up.
     for (const id of e.chunks ?? []) await fh.write(await store.get(id));
-    await fh.sync();
+    if (syncNow) await fh.sync();
   } catch (err) {
     await fh.close();
     await fs.promises.rm(tmp, { force: true });
