@@ -17,7 +17,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Chunker } from "./chunker";
-import { sha256Hex, type ChunkStore } from "./chunk-store";
+import type { ChunkStore } from "./chunk-store";
 import type { BackupTarget } from "./target";
 import { Compressor } from "./compressor";
 import { acquireLock } from "./lock";
@@ -290,6 +290,23 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
     }
   };
   const batcher = new ChunkBatcher((items) => compressor.hashCompressBatch(items), storeBatch);
+  /** Chunks of changed files: hashed on a worker; only those the pool lacks are then compressed. */
+  const storeChanged = async (items: Uint8Array[], results: { id: string; stored: Uint8Array | null }[]) => {
+    for (let i = 0; i < results.length; i++) {
+      const { id } = results[i]!;
+      const raw = items[i]!;
+      if (inFlight.has(id)) {
+        await inFlight.get(id);
+        continue;
+      }
+      if (await store.has(id)) continue;
+      o.signal?.throwIfAborted();
+      const w = storeChunk(raw, id, budget.take(raw.length));
+      inFlight.set(id, w);
+      await w;
+    }
+  };
+  const changedBatcher = new ChunkBatcher(async (items) => (await compressor.hashBatch(items)).map((id) => ({ id, stored: null })), storeChanged);
 
   /** Compresses and stores a chunk once `granted` (its share of the byte budget) resolves. */
   const storeChunk = async (c: Uint8Array, id: string, granted: Promise<void>): Promise<void> => {
@@ -320,31 +337,16 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
     const chunks: string[] = [];
     const waits: Promise<void>[] = [];
     let size = 0;
-    const takeNew = async (c: Uint8Array) => {
+    const takeBatched = async (c: Uint8Array, b: ChunkBatcher) => {
       const at = chunks.push("") - 1; // filled in when the batch comes back
-      const w = batcher.add(c).then((id) => {
+      const w = b.add(c).then((id) => {
         chunks[at] = id;
       });
       w.catch(() => undefined); // observed through `waits`
       waits.push(w);
-      await batcher.room();
+      await b.room();
     };
-    const take = async (c: Uint8Array) => {
-      const id = sha256Hex(c);
-      chunks.push(id);
-      if (inFlight.has(id) ? false : await store.has(id)) return;
-      let w = inFlight.get(id);
-      if (!w) {
-        // Back-pressure: the reader waits until its chunk fits in the byte budget, so chunks
-        // read but not yet stored never exceed BYTES_IN_FLIGHT (plus one per reader).
-        const granted = budget.take(c.length);
-        w = storeChunk(c, id, granted);
-        w.catch(() => undefined); // observed through `waits`; not unhandled if the backup fails first
-        inFlight.set(id, w);
-        await granted;
-      }
-      waits.push(w);
-    };
+    const take = (c: Uint8Array) => takeBatched(c, isNew ? batcher : changedBatcher);
     // One file handle, read in pieces of at most 1 MiB, sized to the file when it is small
     // (+1 so that a file read whole is known to have ended without another read).
     // O_NONBLOCK: a file swapped for a FIFO since the walk must not block the backup for
@@ -364,13 +366,13 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
         const b = buf.subarray(0, bytesRead);
         size += bytesRead;
         progress.bytesRead += bytesRead;
-        for (const c of chunker.push(b)) await (isNew ? takeNew(c) : take(c));
+        for (const c of chunker.push(b)) await take(c);
       }
     } finally {
       await fh.close();
     }
     const last = chunker.finish();
-    if (last) await (isNew ? takeNew(last) : take(last));
+    if (last) await take(last);
     await Promise.all(waits);
     // The size recorded is what was read: a file that grows or shrinks during the backup is
     // stored as read, and the next backup sees it as changed.
@@ -441,7 +443,7 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
   } catch (err) {
     // Files and chunks still in flight settle before the caller releases the pool lock and
     // closes the compressor: nothing this backup started may write into the pool afterwards.
-    await Promise.allSettled([...queue, ...inFlight.values(), batcher.idle()]);
+    await Promise.allSettled([...queue, ...inFlight.values(), batcher.idle(), changedBatcher.idle()]);
     throw err;
   }
   report(true);

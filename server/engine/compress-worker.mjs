@@ -39,3 +39,15 @@ export function hashCompressBatch({ data, lengths, level }) {
   }
   return out;
 }
+
+// Backup side, for files the parent had (changed since): only the ids; the caller then
+// compresses just the chunks the pool lacks (most of a changed large file is unchanged).
+export function hashBatch({ data, lengths }) {
+  const ids = [];
+  let at = 0;
+  for (const n of lengths) {
+    ids.push(createHash("sha256").update(data.subarray(at, at + n)).digest("hex"));
+    at += n;
+  }
+  return ids;
+}

@@ -25,6 +25,17 @@ export function compressInline(raw: Uint8Array, level: number): Compressed {
 
 const INLINE_BELOW = 64 * 1024;
 
+/** One buffer for a batch: a single transfer to the worker instead of one per chunk. */
+function concatChunks(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    data.set(c, at);
+    at += c.length;
+  }
+  return data;
+}
+
 export function decodeInline(id: string, pack: string, stored: Uint8Array, codec: Codec, rawLength: number): Uint8Array {
   let raw: Uint8Array;
   try {
@@ -62,6 +73,13 @@ export class Compressor {
    * and one copy for many small chunks, whose per-task overhead would otherwise dominate.
    * `stored` is null for a chunk kept raw (the caller has its bytes).
    */
+  /** Hashes a batch of chunks on a worker (inline without workers). */
+  async hashBatch(chunks: Uint8Array[]): Promise<string[]> {
+    if (this.threads < 1) return chunks.map((c) => createHash("sha256").update(c).digest("hex"));
+    const data = concatChunks(chunks);
+    return (await this.workers().run({ data, lengths: chunks.map((c) => c.length) }, { name: "hashBatch", transferList: [data.buffer] })) as string[];
+  }
+
   async hashCompressBatch(chunks: Uint8Array[]): Promise<{ id: string; stored: Uint8Array | null }[]> {
     if (this.threads < 1) {
       return chunks.map((c) => {
@@ -69,13 +87,7 @@ export class Compressor {
         return { id: createHash("sha256").update(c).digest("hex"), stored: packed.length < c.length ? packed : null };
       });
     }
-    const total = chunks.reduce((n, c) => n + c.length, 0);
-    const data = new Uint8Array(total);
-    let at = 0;
-    for (const c of chunks) {
-      data.set(c, at);
-      at += c.length;
-    }
+    const data = concatChunks(chunks);
     return (await this.workers().run({ data, lengths: chunks.map((c) => c.length), level: this.level }, { name: "hashCompressBatch", transferList: [data.buffer] })) as {
       id: string;
       stored: Uint8Array | null;
