@@ -64,12 +64,14 @@ export interface BackupOptions {
 const SEP = Buffer.from("/");
 const FILES_IN_FLIGHT = 8;
 const SMALL_FILE = 256 * 1024;
-const SMALL_FILES_IN_FLIGHT = 64;
+const SMALL_FILES_IN_FLIGHT = 32;
 /** Chunk bytes waiting for compression: enough to keep the workers fed, no more. */
-const BYTES_IN_FLIGHT = 24 * 1024 * 1024;
+const BYTES_IN_FLIGHT = 16 * 1024 * 1024;
 const READ_SIZE = 1024 * 1024;
 /** Chunks of new files go to a worker in batches of about this many bytes. */
 const BATCH_BYTES = 2 * 1024 * 1024;
+/** Chunk bytes a batcher may hold (queued or at a worker) before readers wait. */
+const BATCH_QUEUE_BYTES = 8 * 1024 * 1024;
 const LSTAT_BATCH = 64;
 
 /** The newest recovery point of `source`, reading only headers. */
@@ -143,7 +145,7 @@ class ChunkBatcher {
   }
 
   async room(): Promise<void> {
-    while (this.queued > BYTES_IN_FLIGHT) await new Promise<void>((r) => this.roomWaiters.push(r));
+    while (this.queued > BATCH_QUEUE_BYTES) await new Promise<void>((r) => this.roomWaiters.push(r));
   }
 
   private dispatch(): void {
