@@ -64,6 +64,14 @@ export interface BackupOptions {
 const SEP = Buffer.from("/");
 const FILES_IN_FLIGHT = 8;
 const SMALL_FILE = 256 * 1024;
+/**
+ * New files from this size on are processed whole on a worker (compressor.chunkFile) when
+ * there are two workers or more. With one (the default on two cores) the main thread would
+ * idle while that worker did everything: measured slower, so it is not used then.
+ */
+const LARGE_FILE = 4 * 1024 * 1024;
+/** Bytes of a worker-processed file's chunks that may wait to be stored. */
+const WORKER_FILE_CREDIT = 8 * 1024 * 1024;
 const SMALL_FILES_IN_FLIGHT = 32;
 /** Chunk bytes waiting for compression: enough to keep the workers fed, no more. */
 const BYTES_IN_FLIGHT = 16 * 1024 * 1024;
@@ -381,6 +389,25 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
     return { chunks, hash: contentHash(chunks), size };
   };
 
+  /** A large file new to the source: read, cut, hashed and compressed entirely on a worker. */
+  const storeFileOnWorker = async (file: Buffer): Promise<{ chunks: string[]; hash: string; size: number } | null> => {
+    const r = await compressor.chunkFile(
+      file,
+      store.chunker,
+      async (c) => {
+        progress.bytesRead += c.rawLength;
+        if (inFlight.has(c.id)) return void (await inFlight.get(c.id));
+        if (await store.has(c.id)) return;
+        if (await store.putStored(c.id, c.stored, c.rawLength, c.codec)) {
+          stats.newChunks++;
+          stats.newStoredBytes += c.stored.length;
+        }
+      },
+      { credit: WORKER_FILE_CREDIT, signal: o.signal },
+    );
+    return r && { chunks: r.chunks, hash: contentHash(r.chunks), size: r.size };
+  };
+
   const tree = new TreeWriter(store);
   // Entries leave in walk order; files being read are promises in this queue.
   const queue: Promise<ManifestEntry | null>[] = []; // null: gone since the walk saw it
@@ -429,7 +456,8 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
         while (filesInFlight >= limit) await new Promise<void>((r) => slotFreed.push(r));
         o.signal?.throwIfAborted();
         filesInFlight++;
-        const p = storeFile(abs, s.size, !prev)
+        const onWorker = !prev && s.size >= LARGE_FILE && compressor.wholeFiles;
+      const p = (onWorker ? storeFileOnWorker(abs) : storeFile(abs, s.size, !prev))
           .then((r) => r && { ...base, type: "file" as const, ...r })
           .finally(() => {
             filesInFlight--;

@@ -181,3 +181,31 @@ describe("backup and restore of a folder", () => {
     expect(fs.readdirSync(target).filter((n) => n.endsWith(".tmp"))).toEqual([]);
   });
 });
+
+describe("large new files cut on the workers (two workers or more)", () => {
+  it("gives the same chunks as cutting on the main thread, restores identically, and stops on abort", async () => {
+    const src = tmp();
+    const text = Buffer.from("the quick brown fox jumps over the lazy dog 0123456789\n".repeat(200_000)); // ~11 MiB, compressible
+    fs.writeFileSync(path.join(src, "big.log"), text);
+    fs.writeFileSync(path.join(src, "disk.img"), randomBytes(9 * 1024 * 1024)); // incompressible
+    fs.writeFileSync(path.join(src, "small.txt"), "small");
+    const onWorkers = ChunkStore.init(tmp());
+    const inline = ChunkStore.init(tmp());
+    const a = await backupFolder(onWorkers, src, { threads: 2 });
+    const b = await backupFolder(inline, src, { threads: 0 });
+    const chunksOf = async (s: ChunkStore, h: ManifestHeader) => (await all(readEntries(s, h))).map((e) => [e.path.toString(), e.chunks?.join(",")]);
+    expect(await chunksOf(onWorkers, a)).toEqual(await chunksOf(inline, b));
+    expect(a.stats).toMatchObject({ files: 3, bytes: b.stats.bytes, newChunks: b.stats.newChunks });
+    const target = tmp();
+    const outcomes = await restoreAll(onWorkers, a, target);
+    expect(outcomes.filter((o) => o.outcome !== "restored")).toEqual([]);
+    expect(fs.readFileSync(path.join(target, "big.log")).equals(text)).toBe(true);
+    expect(fs.readFileSync(path.join(target, "disk.img")).equals(fs.readFileSync(path.join(src, "disk.img")))).toBe(true);
+
+    const ac = new AbortController();
+    const pool = ChunkStore.init(tmp());
+    const err = await backupFolder(pool, src, { threads: 2, signal: ac.signal, onProgress: () => ac.abort() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "AbortError" });
+    expect(listManifestIds(pool.dir)).toEqual([]);
+  });
+});

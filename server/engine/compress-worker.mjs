@@ -2,7 +2,10 @@
 // threads need no TypeScript loader. Receives a chunk (transferred, not copied) and sends
 // back its zstd form when that is smaller, else the raw bytes themselves; the caller tells
 // which by the length (a zstd form is always strictly shorter).
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { Chunker } from "./gear-chunker.mjs";
 import { compress, decompress } from "zstd-napi";
 import { move } from "piscina";
 
@@ -50,4 +53,61 @@ export function hashBatch({ data, lengths }) {
     at += n;
   }
   return ids;
+}
+
+// Backup side, for large files new to the pool: the whole file is read, cut, hashed and
+// compressed here, chunk results streamed to `port` in order, so the main thread does no
+// per-byte work for them at all. Flow control: `control` is shared memory, [0] the bytes the
+// main thread still accepts (it adds back what it has stored; more than the largest chunk,
+// so a chunk always fits eventually), [1] set to abort.
+const FILE_READ = 1024 * 1024;
+
+export function chunkFile({ path, params, level, port, control }) {
+  const ctl = new Int32Array(control);
+  let fd;
+  try {
+    fd = openSync(Buffer.from(path), constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if (err.code === "ENOENT") return { vanished: true };
+    throw err;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return { vanished: true };
+    const chunker = new Chunker(params);
+    let size = 0;
+    let count = 0;
+    const emit = (c) => {
+      const id = createHash("sha256").update(c).digest("hex");
+      const packed = compress(c, { compressionLevel: level });
+      // Own buffers, transferred: never a view into a read buffer or zstd's scratch space.
+      const [stored, codec] = packed.length < c.length ? [new Uint8Array(packed), "zstd"] : [Uint8Array.prototype.slice.call(c), "raw"];
+      for (;;) {
+        if (Atomics.load(ctl, 1)) throw new Error("aborted");
+        const credit = Atomics.load(ctl, 0);
+        if (credit >= stored.length) {
+          Atomics.sub(ctl, 0, stored.length);
+          break;
+        }
+        Atomics.wait(ctl, 0, credit, 100);
+      }
+      port.postMessage({ i: count++, id, codec, stored, rawLength: c.length }, [stored.buffer]);
+    };
+    // One read buffer for the whole file: each chunk is hashed, compressed and copied out
+    // before the next read, and the chunker copies the tail it keeps (own()). Allocating a
+    // buffer per read left hundreds of MiB to a lagging garbage collector.
+    const buf = Buffer.allocUnsafe(FILE_READ);
+    for (;;) {
+      if (Atomics.load(ctl, 1)) throw new Error("aborted");
+      const n = readSync(fd, buf, 0, FILE_READ, null);
+      if (n === 0) break;
+      size += n;
+      for (const c of chunker.push(buf.subarray(0, n))) emit(c);
+      chunker.own();
+    }
+    const last = chunker.finish();
+    if (last) emit(last);
+    return { size, count };
+  } finally {
+    closeSync(fd);
+  }
 }
