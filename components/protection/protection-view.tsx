@@ -28,13 +28,20 @@ export function ProtectionView() {
         <div className="space-y-6">
           {overview.data.groups.length === 0 ? (
             <EmptyState title="Nothing is protected yet">
-              {overview.data.computers === 0 ? (
+              {overview.data.unprotected.length > 0 ? (
+                <>Create a protection group and add the data sources listed below to it.</>
+              ) : overview.data.computers === 0 ? (
                 <>
                   Start by installing the protection agent (<code className="rounded bg-slate-100 px-1">custodian agent</code>) on a computer that holds
                   folders or SQLite databases, and pair it with this server. Its data sources then appear here, ready to be added to a protection group.
                 </>
               ) : (
-                <>Create a protection group and add the data sources listed below to it.</>
+                <>
+                  {overview.data.computers} {overview.data.computers === 1 ? "computer is" : "computers are"} paired with this server (this server&apos;s own
+                  built-in agent among them), but no data sources are known yet. Give an agent folders or databases to protect (
+                  <code className="whitespace-nowrap rounded bg-slate-100 px-1">custodian agent --folder NAME=PATH</code> or{" "}
+                  <code className="whitespace-nowrap rounded bg-slate-100 px-1">--sqlite NAME=PATH</code>); they then appear here, ready to be added to a protection group.
+                </>
               )}
             </EmptyState>
           ) : (
