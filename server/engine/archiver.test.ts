@@ -1,8 +1,8 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { SMALL_CHUNKS, collect, tempSpace, treeSnapshot } from "./test-support";
 import { ChunkStore } from "./chunk-store";
 import { backupFolder, type BackupProgress } from "./archiver";
 import { verifyPool } from "./checker";
@@ -10,43 +10,12 @@ import { prune, collectGarbage } from "./gc";
 import { listManifestIds, readEntries, removeHeader, type ManifestEntry, type ManifestHeader } from "./manifest";
 import { restore } from "./restorer";
 
-const dirs: string[] = [];
-const stores: ChunkStore[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "custodian-archiver-"));
-  dirs.push(d);
-  return d;
-};
-const track = (s: ChunkStore) => (stores.push(s), s);
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((s) => s.close()));
-  dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
-});
+const { tmp, track } = tempSpace("archiver");
+const SMALL = SMALL_CHUNKS;
 
-const SMALL = { minSize: 2048, avgSize: 8192, maxSize: 32768 };
+const entries = (store: ChunkStore, h: ManifestHeader): Promise<ManifestEntry[]> => collect(readEntries(store, h));
 
-async function entries(store: ChunkStore, h: ManifestHeader): Promise<ManifestEntry[]> {
-  const out: ManifestEntry[] = [];
-  for await (const e of readEntries(store, h)) out.push(e);
-  return out;
-}
-
-/** Relative path → SHA-256 of the content (files), "dir" or the link target. */
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const d of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isSymbolicLink()) out[r] = `-> ${fs.readlinkSync(path.join(root, r))}`;
-      else if (d.isDirectory()) {
-        out[r] = "dir";
-        walk(r);
-      } else out[r] = createHash("sha256").update(fs.readFileSync(path.join(root, r))).digest("hex");
-    }
-  };
-  walk("");
-  return out;
-}
+const snapshot = treeSnapshot;
 
 async function restoresIdentically(pool: string, h: ManifestHeader, src: string | Record<string, string>) {
   const target = tmp();

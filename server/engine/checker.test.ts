@@ -1,35 +1,19 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { SMALL_CHUNKS, collect, tempSpace } from "./test-support";
 import { ChunkStore } from "./chunk-store";
 import { backupFolder } from "./archiver";
 import { verifyPool, type VerifyReport } from "./checker";
 import { readEntries, readHeader, removeHeader, writeHeader, newManifestId, type ManifestEntry, type ManifestHeader } from "./manifest";
 import { PackBuilder } from "./pack";
 
-const dirs: string[] = [];
-const stores: ChunkStore[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "custodian-verify-"));
-  dirs.push(d);
-  return d;
-};
-const track = (s: ChunkStore) => (stores.push(s), s);
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((s) => s.close()));
-  dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
-});
-
-const SMALL = { minSize: 2048, avgSize: 8192, maxSize: 32768 };
+const { tmp, track } = tempSpace("verify");
+const SMALL = SMALL_CHUNKS;
 const packPath = (pool: string, pack: string) => path.join(pool, "packs", pack.slice(0, 2), `${pack}.pack`);
 
-async function entries(store: ChunkStore, h: ManifestHeader): Promise<ManifestEntry[]> {
-  const out: ManifestEntry[] = [];
-  for await (const e of readEntries(store, h)) out.push(e);
-  return out;
-}
+const entries = (store: ChunkStore, h: ManifestHeader): Promise<ManifestEntry[]> => collect(readEntries(store, h));
 const fileChunks = async (store: ChunkStore, h: ManifestHeader, name: string) => (await entries(store, h)).find((e) => e.path.toString() === name)!.chunks!;
 
 /** Flips one byte inside a stored chunk, found through the index. */

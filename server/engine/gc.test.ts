@@ -1,8 +1,8 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { SMALL_CHUNKS, collect, tempSpace, treeSnapshot } from "./test-support";
 import { ChunkStore, sha256Hex } from "./chunk-store";
 import { backupFolder } from "./archiver";
 import { verifyPool } from "./checker";
@@ -13,22 +13,10 @@ import { listManifestIds, newManifestId, readEntries, removeHeader, writeHeader,
 import { PackBuilder } from "./pack";
 import { restore } from "./restorer";
 
-const dirs: string[] = [];
-const stores: ChunkStore[] = [];
 const locks: PoolLockHandle[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "custodian-gc-"));
-  dirs.push(d);
-  return d;
-};
-const track = (s: ChunkStore) => (stores.push(s), s);
-afterEach(async () => {
-  locks.splice(0).forEach((l) => l.release());
-  await Promise.all(stores.splice(0).map((s) => s.close()));
-  dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
-});
-
-const SMALL = { minSize: 2048, avgSize: 8192, maxSize: 32768 };
+afterEach(() => locks.splice(0).forEach((l) => l.release()));
+const { tmp, track } = tempSpace("gc");
+const SMALL = SMALL_CHUNKS;
 const NOW = new Date("2026-11-24T12:00:00Z");
 const daysAgo = (d: number, h = 0) => new Date(NOW.getTime() - d * 86_400_000 - h * 3_600_000);
 const packPath = (pool: string, pack: string) => path.join(pool, "packs", pack.slice(0, 2), `${pack}.pack`);
@@ -37,27 +25,9 @@ const indexFiles = (pool: string) => fs.readdirSync(path.join(pool, "index")).so
 /** Every file under the pool's packs/ and index/ (what GC may delete or write). */
 const poolFiles = (pool: string) => ["packs", "index"].flatMap((d) => fs.readdirSync(path.join(pool, d), { recursive: true }).map((f) => `${d}/${String(f)}`)).sort();
 
-async function entries(store: ChunkStore, h: ManifestHeader): Promise<ManifestEntry[]> {
-  const out: ManifestEntry[] = [];
-  for await (const e of readEntries(store, h)) out.push(e);
-  return out;
-}
+const entries = (store: ChunkStore, h: ManifestHeader): Promise<ManifestEntry[]> => collect(readEntries(store, h));
 
-/** Relative path → SHA-256 of the content (files) or "dir", for comparing trees. */
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const d of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isDirectory()) {
-        out[r] = "dir";
-        walk(r);
-      } else out[r] = createHash("sha256").update(fs.readFileSync(path.join(root, r))).digest("hex");
-    }
-  };
-  walk("");
-  return out;
-}
+const snapshot = treeSnapshot;
 
 /** A source folder whose every backup is recorded with what it held. */
 function source() {
