@@ -19,7 +19,7 @@ import path from "node:path";
 import { Chunker } from "./chunker";
 import type { ChunkStore } from "./chunk-store";
 import type { BackupTarget } from "./target";
-import { Compressor } from "./compressor";
+import { Compressor, type Compressed } from "./compressor";
 import { acquireLock } from "./lock";
 import {
   ParentCursor,
@@ -73,8 +73,6 @@ const LARGE_FILE = 4 * 1024 * 1024;
 /** Bytes of a worker-processed file's chunks that may wait to be stored. */
 const WORKER_FILE_CREDIT = 8 * 1024 * 1024;
 const SMALL_FILES_IN_FLIGHT = 32;
-/** Chunk bytes waiting for compression: enough to keep the workers fed, no more. */
-const BYTES_IN_FLIGHT = 16 * 1024 * 1024;
 const READ_SIZE = 1024 * 1024;
 /** Chunks of new files go to a worker in batches of about this many bytes. */
 const BATCH_BYTES = 2 * 1024 * 1024;
@@ -98,21 +96,6 @@ export function latestRecoveryPoint(poolDir: string, source: string): string | n
 async function allPresent(target: BackupTarget, ids: string[]): Promise<boolean> {
   for (const id of ids) if (!(await target.has(id))) return false;
   return true;
-}
-
-/** A counting semaphore over bytes: chunk data waiting for compression. */
-class ByteBudget {
-  private used = 0;
-  private readonly waiters: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  async take(n: number): Promise<void> {
-    while (this.used > 0 && this.used + n > this.limit) await new Promise<void>((r) => this.waiters.push(r));
-    this.used += n;
-  }
-  give(n: number): void {
-    this.used -= n;
-    for (const w of this.waiters.splice(0)) w();
-  }
 }
 
 /**
@@ -277,70 +260,54 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
     o.onProgress({ ...progress });
   };
 
-  // Chunks being compressed, so that two files with the same chunk compress it once.
+  // Chunks being stored, so that two files with the same chunk store (and compress) it once.
   const inFlight = new Map<string, Promise<void>>();
-  const budget = new ByteBudget(BYTES_IN_FLIGHT);
-  /** Stores what a batch of new chunks came back as (hashed and compressed on a worker). */
+  /**
+   * Stores a chunk that was hashed elsewhere unless the pool has it or is storing it;
+   * `prepare` gives its stored form (compressing it, if that is not done yet).
+   */
+  const storeIfMissing = async (id: string, rawLength: number, prepare: () => Compressed | Promise<Compressed>): Promise<void> => {
+    const pending = inFlight.get(id);
+    if (pending) return pending;
+    if (await store.has(id)) return;
+    o.signal?.throwIfAborted();
+    const w = (async () => {
+      const { stored, codec } = await prepare();
+      if (await store.putStored(id, stored, rawLength, codec)) {
+        stats.newChunks++;
+        stats.newStoredBytes += stored.length;
+      }
+    })().finally(() => inFlight.delete(id));
+    inFlight.set(id, w);
+    return w;
+  };
+  /** Chunks of new files come back hashed and compressed (stored null: kept raw). */
   const storeBatch = async (items: Uint8Array[], results: { id: string; stored: Uint8Array | null }[]) => {
     for (let i = 0; i < results.length; i++) {
       const { id, stored } = results[i]!;
       const raw = items[i]!;
-      if (inFlight.has(id)) {
-        await inFlight.get(id);
-        continue;
-      }
-      if (await store.has(id)) continue;
-      o.signal?.throwIfAborted();
       // A raw chunk is copied: it is a view into a read buffer a pack must not pin.
-      const bytes = stored ?? Uint8Array.prototype.slice.call(raw);
-      if (await store.putStored(id, bytes, raw.length, stored ? "zstd" : "raw")) {
-        stats.newChunks++;
-        stats.newStoredBytes += bytes.length;
-      }
+      await storeIfMissing(id, raw.length, () => (stored ? { stored, codec: "zstd" } : { stored: Uint8Array.prototype.slice.call(raw), codec: "raw" }));
     }
   };
   const batcher = new ChunkBatcher((items) => compressor.hashCompressBatch(items), storeBatch);
-  /** Chunks of changed files: hashed on a worker; only those the pool lacks are then compressed. */
+  /** Chunks of changed files come back hashed only: just those the pool lacks are compressed. */
   const storeChanged = async (items: Uint8Array[], results: { id: string; stored: Uint8Array | null }[]) => {
     for (let i = 0; i < results.length; i++) {
-      const { id } = results[i]!;
       const raw = items[i]!;
-      if (inFlight.has(id)) {
-        await inFlight.get(id);
-        continue;
-      }
-      if (await store.has(id)) continue;
-      o.signal?.throwIfAborted();
-      const w = storeChunk(raw, id, budget.take(raw.length));
-      inFlight.set(id, w);
-      await w;
+      await storeIfMissing(results[i]!.id, raw.length, () => compressor.compress(raw));
     }
   };
   const changedBatcher = new ChunkBatcher(async (items) => (await compressor.hashBatch(items)).map((id) => ({ id, stored: null })), storeChanged);
 
-  /** Compresses and stores a chunk once `granted` (its share of the byte budget) resolves. */
-  const storeChunk = async (c: Uint8Array, id: string, granted: Promise<void>): Promise<void> => {
-    await granted;
-    try {
-      const { stored, codec } = await compressor.compress(c);
-      if (await store.putStored(id, stored, c.length, codec)) {
-        stats.newChunks++;
-        stats.newStoredBytes += stored.length;
-      }
-    } finally {
-      budget.give(c.length);
-      inFlight.delete(id);
-    }
-  };
-
   /**
    * Stores a file's content; null when the file was deleted since the walk saw it.
    *
-   * A file the parent recovery point had (changed since) is hashed here chunk by chunk, and
-   * only chunks the pool lacks are compressed: most of a changed large file is usually
-   * unchanged. A file new to the source is mostly new data: its chunks go to a worker in
-   * batches that are hashed and compressed there, leaving this thread only reading and
-   * cutting (a duplicate found afterwards costs a compression, not a second core's worth).
+   * This thread reads and cuts; chunks go to a worker in batches. A file the parent recovery
+   * point had (changed since) is only hashed there, and only chunks the pool lacks are then
+   * compressed: most of a changed large file is usually unchanged. A file new to the source
+   * is mostly new data: its chunks are hashed and compressed in one go (a duplicate found
+   * afterwards costs a compression, not a round trip per chunk).
    */
   const storeFile = async (file: Buffer, sizeHint: number, isNew: boolean): Promise<{ chunks: string[]; hash: string; size: number } | null> => {
     const chunker = new Chunker(store.chunker);
@@ -396,12 +363,7 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
       store.chunker,
       async (c) => {
         progress.bytesRead += c.rawLength;
-        if (inFlight.has(c.id)) return void (await inFlight.get(c.id));
-        if (await store.has(c.id)) return;
-        if (await store.putStored(c.id, c.stored, c.rawLength, c.codec)) {
-          stats.newChunks++;
-          stats.newStoredBytes += c.stored.length;
-        }
+        await storeIfMissing(c.id, c.rawLength, () => c);
       },
       { credit: WORKER_FILE_CREDIT, signal: o.signal },
     );
