@@ -4,26 +4,24 @@ import path from "node:path";
 export const PROJECT_DIR = path.resolve(import.meta.dirname, "..", "..");
 export const CLI = path.join(PROJECT_DIR, "bin", "custodian.js");
 
-export interface RunningServer {
+export type RunningServer = RunningProcess;
+
+export interface RunningProcess {
   url: string;
   child: ChildProcess;
   output: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a real `custodian serve` on a free port and waits until it says where it listens. */
-export function startServer(args: string[], env: Record<string, string | undefined> = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", "--log-level", "warn", ...args], {
-    cwd: PROJECT_DIR,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/** Starts `custodian ARGS…` and waits until it prints "is running at URL". */
+function startUntilRunning(what: string, args: string[], env: Record<string, string | undefined>, timeoutMs: number): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: PROJECT_DIR, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
     const onData = () => {
       const m = /is running at (http:\/\/\S+)\s/.exec(out);
       if (!m) return;
@@ -42,9 +40,14 @@ export function startServer(args: string[], env: Record<string, string | undefin
     child.stdout!.on("data", onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening:\n${out}`));
+      reject(new Error(`${what} exited with ${code} before listening:\n${out}`));
     });
   });
+}
+
+/** Starts a real `custodian serve` on a free port and waits until it says where it listens. */
+export function startServer(args: string[], env: Record<string, string | undefined> = {}): Promise<RunningServer> {
+  return startUntilRunning("server", ["serve", "--port", "0", "--log-level", "warn", ...args], env, 60_000);
 }
 
 /** Runs the CLI to completion. */
@@ -78,43 +81,12 @@ export class ApiClient {
   }
 }
 
-export interface RunningAgent {
-  url: string;
+export interface RunningAgent extends RunningProcess {
   token: string | null;
-  child: ChildProcess;
-  output: () => string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts a real `custodian agent` on a free port; resolves with its address and pairing token. */
-export function startAgent(args: string[]): Promise<RunningAgent> {
-  const child = spawn(process.execPath, [CLI, "agent", "--port", "0", ...args], { cwd: PROJECT_DIR, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start in 30 s:\n${out}`)), 30_000);
-    const onData = () => {
-      const m = /is running at (http:\/\/\S+)\s/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stdout!.off("data", onData);
-      resolve({
-        url: m[1]!,
-        token: /Pairing token[^:]*: (\S+)/.exec(out)?.[1] ?? null,
-        child,
-        output: () => out,
-        stop: async (signal = "SIGTERM") => {
-          child.kill(signal);
-          return exited;
-        },
-      });
-    };
-    child.stdout!.on("data", onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`agent exited with ${code} before listening:\n${out}`));
-    });
-  });
+export async function startAgent(args: string[]): Promise<RunningAgent> {
+  const p = await startUntilRunning("agent", ["agent", "--port", "0", ...args], {}, 30_000);
+  return { ...p, token: /Pairing token[^:]*: (\S+)/.exec(p.output())?.[1] ?? null };
 }
