@@ -22,7 +22,7 @@ import type { AddressInfo } from "node:net";
 import { writeFileAtomic } from "@/server/fs/write-file-atomic";
 import { backupToTarget, type BackupProgress } from "@/server/engine/archiver";
 import { restoreFrom, type ExistingPolicy } from "@/server/engine/restorer";
-import { captureSqlite } from "@/server/engine/sqlite-capture";
+import { backupSqliteTo } from "@/server/engine/sqlite-source";
 import {
   AuthError,
   keyIdOf,
@@ -306,17 +306,11 @@ export class ProtectionAgent {
     const line = (x: object) => res.write(JSON.stringify(x) + "\n");
     const link = new ServerLink(owner, this.state.identity);
     let session: Awaited<ReturnType<ServerLink["beginBackup"]>> | null = null;
-    const scratch = path.join(this.state.dir, "tmp", `sqlite-${randomUUID()}`);
     try {
       session = await link.beginBackup(source.name, abort.signal);
-      const onProgress = (p: BackupProgress) => line({ progress: p });
-      let folder = source.path;
-      if (source.kind === "sqlite") {
-        fs.mkdirSync(scratch, { recursive: true });
-        folder = scratch;
-        await captureSqlite(source.path, path.join(scratch, path.basename(source.path)));
-      }
-      const header = await backupToTarget(session, folder, { sourceLabel: source.name, parent: parent as string | null | undefined, onProgress, signal: abort.signal });
+      const o = { sourceLabel: source.name, parent: parent as string | null | undefined, onProgress: (p: BackupProgress) => line({ progress: p }), signal: abort.signal };
+      const header =
+        source.kind === "sqlite" ? await backupSqliteTo(session, source.path, path.join(this.state.dir, "tmp"), o) : await backupToTarget(session, source.path, o);
       line({ done: header });
       this.log.info({ source: source.name, id: header.id, files: header.stats.files, newChunks: header.stats.newChunks }, "backup done");
     } catch (err) {
@@ -325,7 +319,6 @@ export class ProtectionAgent {
       this.log.warn({ source: source.name, err: (err as Error).message }, "backup failed");
     } finally {
       this.running.delete(source.name);
-      fs.rmSync(scratch, { recursive: true, force: true });
       res.end();
     }
   }

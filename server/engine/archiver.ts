@@ -216,16 +216,21 @@ export function localTarget(store: ChunkStore): BackupTarget {
   };
 }
 
-/** Backs up a local folder into a local pool, under the pool's shared lock. */
-export async function backupFolder(store: ChunkStore, source: string, o: BackupOptions = {}): Promise<ManifestHeader> {
-  const lock = acquireLock(store.dir, "shared", `backup of ${o.sourceLabel ?? path.resolve(source)}`);
+/** Runs a backup into a local pool as its target, under the pool's shared lock. */
+export async function withLocalTarget<T>(store: ChunkStore, purpose: string, fn: (target: BackupTarget) => Promise<T>): Promise<T> {
+  const lock = acquireLock(store.dir, "shared", purpose);
   try {
     // Another process's garbage collection may have freed chunks this store still lists.
     store.refreshIndex();
-    return await backupToTarget(localTarget(store), source, o);
+    return await fn(localTarget(store));
   } finally {
     lock.release();
   }
+}
+
+/** Backs up a local folder into a local pool. */
+export function backupFolder(store: ChunkStore, source: string, o: BackupOptions = {}): Promise<ManifestHeader> {
+  return withLocalTarget(store, `backup of ${o.sourceLabel ?? path.resolve(source)}`, (target) => backupToTarget(target, source, o));
 }
 
 /** Backs up a local folder into any target: a local pool, or a server through an agent's link. */

@@ -8,21 +8,32 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { backupFolder, latestRecoveryPoint, type BackupOptions } from "./archiver";
+import { backupToTarget, withLocalTarget, type BackupOptions } from "./archiver";
+import type { BackupTarget } from "./target";
 import type { ChunkStore } from "./chunk-store";
 import type { ManifestHeader } from "./manifest";
 import { captureSqlite } from "./sqlite-capture";
 
 export const sqliteSourceLabel = (dbPath: string) => `sqlite:${path.resolve(dbPath)}`;
 
-export async function backupSqlite(store: ChunkStore, dbPath: string, o: Omit<BackupOptions, "sourceLabel"> = {}): Promise<ManifestHeader> {
-  const label = sqliteSourceLabel(dbPath);
-  const scratch = path.join(store.dir, "tmp", `sqlite-${randomUUID()}`);
+/**
+ * Captures the database into a scratch folder under `scratchRoot` and backs that folder up
+ * into `target` (a local pool, or a server through an agent's link); the scratch copy is
+ * removed whatever happens.
+ */
+export async function backupSqliteTo(target: BackupTarget, dbPath: string, scratchRoot: string, o: BackupOptions & { sourceLabel: string }): Promise<ManifestHeader> {
+  const scratch = path.join(scratchRoot, `sqlite-${randomUUID()}`);
   await fs.promises.mkdir(scratch, { recursive: true });
   try {
     await captureSqlite(dbPath, path.join(scratch, path.basename(dbPath)));
-    return await backupFolder(store, scratch, { ...o, sourceLabel: label, parent: o.parent !== undefined ? o.parent : latestRecoveryPoint(store.dir, label) });
+    return await backupToTarget(target, scratch, o);
   } finally {
     await fs.promises.rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** A database into a local pool (scratch space inside the pool: same file system). */
+export function backupSqlite(store: ChunkStore, dbPath: string, o: Omit<BackupOptions, "sourceLabel"> = {}): Promise<ManifestHeader> {
+  const label = sqliteSourceLabel(dbPath);
+  return withLocalTarget(store, `backup of ${label}`, (target) => backupSqliteTo(target, dbPath, path.join(store.dir, "tmp"), { ...o, sourceLabel: label }));
 }
