@@ -267,7 +267,7 @@ export class ChunkStore {
     const waiting = this.pending.get(id);
     if (waiting) {
       const { writer, entry } = waiting;
-      if (writer === this.writer) return this.decode(id, "(unfinished pack)", await writer.readAt(entry.offset, entry.length), entry.codec, entry.rawLength);
+      if (writer === this.writer) return decodeInline(id, "(unfinished pack)", await writer.readAt(entry.offset, entry.length), entry.codec, entry.rawLength);
       await this.sealing.get(writer); // being finished: read it from the pack once it is indexed
       this.throwIfWriteFailed();
       return this.get(id);
@@ -275,7 +275,7 @@ export class ChunkStore {
     const loc = this.index.get(id);
     if (!loc) throw new BlobNotFound(id);
     const stored = await this.readStored(id, loc);
-    return this.decoder ? this.decoder.decode(id, loc.pack, stored, loc.codec, loc.rawLength) : this.decode(id, loc.pack, stored, loc.codec, loc.rawLength);
+    return this.decoder ? this.decoder.decode(id, loc.pack, stored, loc.codec, loc.rawLength) : decodeInline(id, loc.pack, stored, loc.codec, loc.rawLength);
   }
 
   /** A chunk's stored bytes (compressed or raw), unverified: for copying between packs. */
@@ -318,10 +318,6 @@ export class ChunkStore {
     const hs = [...this.handles.values()];
     this.handles.clear();
     await Promise.all(hs.map((h) => h.then((f) => f.close()).catch(() => undefined)));
-  }
-
-  private decode(id: string, pack: string, stored: Uint8Array, codec: Codec, rawLength: number): Uint8Array {
-    return decodeInline(id, pack, stored, codec, rawLength);
   }
 
   private decoder: Compressor | null = null;
