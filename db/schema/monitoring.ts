@@ -1,4 +1,5 @@
-import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const JOB_STATES = ["scheduled", "queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -15,9 +16,55 @@ export const jobs = sqliteTable(
     startedAt: integer({ mode: "timestamp_ms" }),
     finishedAt: integer({ mode: "timestamp_ms" }),
     error: text(),
+    dataSourceId: integer(),
+    groupId: integer(),
+    agentId: text(),
+    /** What the job was asked to do, as JSON (its type's parameters). */
+    params: text().notNull().default("{}"),
+    /** What it produced, as JSON (a recovery point, a restore report...). */
+    result: text(),
+    /** Why it exists: the schedule, a user, the system (automatic check, retry), the demo. */
+    trigger: text().notNull().default("user"),
+    requestedBy: text(),
+    scheduledFor: integer({ mode: "timestamp_ms" }),
+    attempt: integer().notNull().default(1),
+    retryOf: integer(),
+    /** Who ended it when it failed or was cancelled: DPM retries only what the system ended. */
+    endedBy: text({ enum: ["system", "user"] }),
+    filesDone: integer().notNull().default(0),
+    bytesDone: integer().notNull().default(0),
+    bytesTotal: integer(),
+    bytesPerSecond: integer().notNull().default(0),
+    progressAt: integer({ mode: "timestamp_ms" }),
   },
-  (t) => [index("jobs_state_idx").on(t.state, t.createdAt), index("jobs_created_idx").on(t.createdAt)],
+  (t) => [
+    index("jobs_state_idx").on(t.state, t.createdAt),
+    index("jobs_created_idx").on(t.createdAt),
+    index("jobs_source_idx").on(t.dataSourceId, t.createdAt),
+    index("jobs_type_idx").on(t.type, t.createdAt),
+  ],
 );
+
+/** A job's log, line by line. */
+export const jobLog = sqliteTable(
+  "job_log",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    jobId: integer()
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    at: integer({ mode: "timestamp_ms" }).notNull(),
+    level: text({ enum: ["info", "warn", "error"] }).notNull(),
+    message: text().notNull(),
+  },
+  (t) => [index("job_log_job_idx").on(t.jobId, t.id)],
+);
+
+/** Small persistent facts of the server's loops (the scheduler's last tick, for the dead-man's switch). */
+export const schedulerState = sqliteTable("scheduler_state", {
+  key: text().primaryKey(),
+  value: text().notNull(),
+});
 
 export const ALERT_SEVERITIES = ["critical", "warning", "info"] as const;
 
@@ -34,6 +81,21 @@ export const alerts = sqliteTable(
     raisedAt: integer({ mode: "timestamp_ms" }).notNull(),
     resolvedAt: integer({ mode: "timestamp_ms" }),
     acknowledgedBy: text(),
+    /** The condition's identity (type + what it is about): one active alert per key. */
+    key: text().notNull().default(""),
+    detail: text().notNull().default(""),
+    recommendedAction: text().notNull().default(""),
+    dataSourceId: integer(),
+    groupId: integer(),
+    computerId: integer(),
+    acknowledgedAt: integer({ mode: "timestamp_ms" }),
+    /** Who ended it: the system (the condition cleared) or a user (inactivated by hand). */
+    resolvedBy: text(),
+    lastSeenAt: integer({ mode: "timestamp_ms" }),
   },
-  (t) => [index("alerts_active_idx").on(t.active, t.raisedAt)],
+  (t) => [
+    index("alerts_active_idx").on(t.active, t.raisedAt),
+    uniqueIndex("alerts_active_key_unique").on(t.key).where(sql`${t.active} = 1`),
+    index("alerts_source_idx").on(t.dataSourceId, t.active),
+  ],
 );

@@ -1,6 +1,8 @@
 import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const DATA_SOURCE_KINDS = ["folder", "sqlite"] as const;
+export const REPLICA_STATES = ["creation-pending", "ok", "inconsistent", "checking", "missing"] as const;
+export const RECOVERY_POINT_KINDS = ["incremental", "express-full", "tape"] as const;
 
 /** A computer running a protection agent (or the server's built-in local agent). */
 export const protectedComputers = sqliteTable(
@@ -20,8 +22,13 @@ export const protectionGroups = sqliteTable(
     id: integer().primaryKey({ autoIncrement: true }),
     name: text().notNull(),
     createdAt: integer({ mode: "timestamp_ms" }).notNull(),
+    /** The short-term policy as JSON (server/domain/protection/short-term-policy.ts), checked on write and read. */
+    policy: text().notNull().default("{}"),
+    updatedAt: integer({ mode: "timestamp_ms" }),
+    /** The wizard's submission key: a second submit of the same form finds the group it made. */
+    requestKey: text(),
   },
-  (t) => [uniqueIndex("groups_name_unique").on(t.name)],
+  (t) => [uniqueIndex("groups_name_unique").on(t.name), uniqueIndex("groups_request_key_unique").on(t.requestKey)],
 );
 
 /** A folder or database on a protected computer; in at most one group. */
@@ -36,6 +43,16 @@ export const dataSources = sqliteTable(
     path: text().notNull(),
     groupId: integer().references(() => protectionGroups.id),
     createdAt: integer({ mode: "timestamp_ms" }).notNull(),
+    /** The source's name on its agent (what backup and restore requests name). */
+    name: text().notNull().default(""),
+    /** Whether the agent still reports it (a source can disappear from an agent's configuration or disk). */
+    present: integer({ mode: "boolean" }).notNull().default(true),
+    replicaState: text({ enum: REPLICA_STATES }).notNull().default("creation-pending"),
+    replicaStateAt: integer({ mode: "timestamp_ms" }),
+    /** The pool's manifest that is this source's replica (its last synchronization). */
+    replicaManifest: text(),
+    lastSyncAt: integer({ mode: "timestamp_ms" }),
+    protectedSince: integer({ mode: "timestamp_ms" }),
   },
   (t) => [
     uniqueIndex("sources_computer_path_unique").on(t.computerId, t.path),
@@ -52,11 +69,55 @@ export const recoveryPoints = sqliteTable(
       .notNull()
       .references(() => dataSources.id),
     createdAt: integer({ mode: "timestamp_ms" }).notNull(),
-    kind: text({ enum: ["incremental", "express-full", "tape"] }).notNull(),
+    kind: text({ enum: RECOVERY_POINT_KINDS }).notNull(),
     sizeBytes: integer().notNull().default(0),
+    /** The pool manifest holding it; null only for rows made before the data path existed. */
+    manifestId: text(),
+    files: integer().notNull().default(0),
+    /** Bytes this recovery point added to the pool (new chunks, compressed). */
+    addedBytes: integer().notNull().default(0),
+    jobId: integer(),
   },
-  (t) => [index("rp_source_time_idx").on(t.dataSourceId, t.createdAt)],
+  (t) => [index("rp_source_time_idx").on(t.dataSourceId, t.createdAt), uniqueIndex("rp_manifest_unique").on(t.manifestId), index("rp_time_idx").on(t.createdAt)],
 );
+
+/**
+ * Every path seen in a data source's recovery points, once (the search index: an FTS5
+ * trigram table over `path` is kept in step by triggers, see migration 0002).
+ */
+export const indexedFiles = sqliteTable(
+  "indexed_files",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    dataSourceId: integer()
+      .notNull()
+      .references(() => dataSources.id, { onDelete: "cascade" }),
+    path: text().notNull(),
+  },
+  (t) => [uniqueIndex("indexed_files_source_path_unique").on(t.dataSourceId, t.path)],
+);
+
+/**
+ * One version of a file: the same content in a run of consecutive recovery points, from
+ * the first to the last that holds it. A file's timeline is its versions.
+ */
+export const fileVersions = sqliteTable(
+  "file_versions",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    fileId: integer()
+      .notNull()
+      .references(() => indexedFiles.id, { onDelete: "cascade" }),
+    firstRecoveryPointId: integer().notNull(),
+    lastRecoveryPointId: integer().notNull(),
+    size: integer().notNull(),
+    mtimeMs: integer().notNull(),
+    contentHash: text().notNull(),
+  },
+  (t) => [index("file_versions_file_idx").on(t.fileId, t.lastRecoveryPointId), index("file_versions_last_idx").on(t.lastRecoveryPointId), index("file_versions_first_idx").on(t.firstRecoveryPointId)],
+);
+
+
 
 /**
  * Protection agents this server has paired with (one-time token), one per protected computer.

@@ -3,11 +3,11 @@ import { authRouter } from "./routers/auth";
 import { usersRouter } from "./routers/users";
 import { auditRouter } from "./routers/audit";
 import { agentsRouter } from "./routers/agents";
+import { reportsRouter } from "./routers/reports";
 import {
   monitoringRouter,
   protectionRouter,
   recoveryRouter,
-  reportsRouter,
   serversRouter,
   tapeRouter,
 } from "./routers/overview";

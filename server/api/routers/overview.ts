@@ -7,7 +7,6 @@ import { listProtectionOverview } from "@/server/domain/protection/list-protecti
 import { listRecoverableSources } from "@/server/domain/recovery/list-recoverable-sources";
 import { listServers } from "@/server/domain/servers/list-servers";
 import { getTapeInventory } from "@/server/domain/tape/get-tape-inventory";
-import { getRecoveryPointHistory } from "@/server/domain/reports/get-recovery-point-history";
 
 // Read models behind the navigation's pages. Each area moves to its own router as it grows.
 
@@ -34,10 +33,4 @@ export const serversRouter = router({
 
 export const tapeRouter = router({
   inventory: requireRole("admin", "manager", "tape").query(({ ctx }) => getTapeInventory(ctx.services.db)),
-});
-
-export const reportsRouter = router({
-  history: requireRole("admin", "manager")
-    .input(z.object({ days: z.number().int().min(1).max(366).default(30) }))
-    .query(({ ctx, input }) => getRecoveryPointHistory(ctx.services.db, { now: ctx.services.clock.now(), days: input.days })),
 });
