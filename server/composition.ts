@@ -5,6 +5,9 @@ import type { Services } from "./services";
 import { systemClock, type Clock } from "./domain/clock";
 import { LoginThrottle, type LoginThrottleOptions } from "./domain/auth/login-throttle";
 import { ProtectionRuntime } from "./protection-runtime";
+import { JobRunner } from "./jobs/runner";
+import { protectionJobHandlers } from "./jobs/protection-jobs";
+import { refreshAlerts } from "./jobs/protection-loop";
 
 export const CATALOG_FILE = "catalog.db";
 
@@ -17,12 +20,21 @@ export function createServices(o: {
   loginThrottle?: LoginThrottleOptions;
 }): Services {
   const db = openCatalog(path.join(o.dataDir, CATALOG_FILE));
-  return {
+  const services = {
     db,
     clock: o.clock ?? systemClock,
     log: o.log,
     loginThrottle: new LoginThrottle(o.loginThrottle),
     serverName: o.serverName,
     protection: new ProtectionRuntime(o.dataDir),
-  };
+  } as Omit<Services, "jobs"> as Services;
+  services.jobs = createJobRunner(services);
+  return services;
+}
+
+/** The runner with the protection job types; alerts follow each job's outcome at once. */
+export function createJobRunner(services: Services): JobRunner {
+  const runner = new JobRunner(services, protectionJobHandlers());
+  runner.onJobEnded = () => refreshAlerts(services, services.clock.now());
+  return runner;
 }

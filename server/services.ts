@@ -3,6 +3,7 @@ import type { Catalog } from "@/db/client";
 import type { Clock } from "./domain/clock";
 import type { LoginThrottle } from "./domain/auth/login-throttle";
 import type { ProtectionRuntime } from "./protection-runtime";
+import type { JobRunner } from "./jobs/runner";
 
 /**
  * Everything a domain use case may need, built once by the composition root
@@ -17,4 +18,6 @@ export interface Services {
   serverName: string;
   /** Storage pool and protocol identity, opened on first use. */
   protection: ProtectionRuntime;
+  /** Runs queued jobs; `pump()` after queuing one starts it as soon as the limits allow. */
+  jobs: JobRunner;
 }

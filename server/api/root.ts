@@ -4,13 +4,10 @@ import { usersRouter } from "./routers/users";
 import { auditRouter } from "./routers/audit";
 import { agentsRouter } from "./routers/agents";
 import { reportsRouter } from "./routers/reports";
-import {
-  monitoringRouter,
-  protectionRouter,
-  recoveryRouter,
-  serversRouter,
-  tapeRouter,
-} from "./routers/overview";
+import { monitoringRouter } from "./routers/monitoring";
+import { protectionRouter } from "./routers/protection";
+import { recoveryRouter } from "./routers/recovery";
+import { serversRouter, tapeRouter } from "./routers/overview";
 
 export const appRouter = router({
   auth: authRouter,

@@ -14,6 +14,8 @@ import { countUsers } from "@/server/domain/users/manage-users";
 import { AgentApi } from "@/server/agent/agent-api";
 import { agentDirectory } from "@/server/domain/agents/agents";
 import { startLocalAgent } from "@/server/domain/agents/local-agent";
+import { recoverJobsAfterRestart } from "@/server/domain/jobs/job-queue";
+import { rediscoverSources } from "@/server/jobs/protection-loop";
 
 export const EXIT_CONFIG = 2;
 
@@ -72,6 +74,10 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
   await ui.prepare();
   const renderUi = ui.getRequestHandler();
 
+  // Jobs the previous process left running are failed by the system and retried by policy.
+  const recovered = recoverJobsAfterRestart(services.db, services.clock.now());
+  if (recovered.failed.length) log.warn(recovered, "jobs interrupted by the last stop were failed and retried");
+
   const scheduler = startScheduler({ key: config.dataDir, clock: services.clock, log: log.child({ component: "scheduler" }), tick: createTick(services) });
 
   const agentApi = new AgentApi({ store: services.protection.pool(), serverId: self.id, directory: agentDirectory(services), log: log.child({ component: "agent-api" }) });
@@ -96,16 +102,19 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
   }
   services.protection.publicUrl = http.url;
   const localAgent = await startLocalAgent(services, config.dataDir, log.child({ component: "local-agent" }));
+  await rediscoverSources(services);
+  services.jobs.pump();
   const needsSetup = countUsers(services.db) === 0;
   log.info({ url: http.url, demo: config.demo, setupRequired: needsSetup }, "Custodian is listening");
   process.stdout.write(`\nCustodian server "${config.name}" is running at ${http.url}${needsSetup ? `  (open ${http.url}/setup to create the first admin)` : ""}\n\n`);
 
   const signal = await stopSignal;
   log.info({ signal }, "shutting down");
+  await scheduler.stop();
+  await services.jobs.stop();
   await http.close();
   await localAgent.close();
   agentApi.close();
-  await scheduler.stop();
   await services.protection.close();
   await ui.close().catch(() => undefined);
   services.db.$client.close();

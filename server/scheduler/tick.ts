@@ -1,13 +1,37 @@
 import type { Services } from "@/server/services";
 import { purgeExpiredSessions } from "@/server/domain/auth/sessions";
+import { queueAutomaticChecks, queueDailyPrune, rediscoverSources, refreshAlerts, scheduleDueJobs } from "@/server/jobs/protection-loop";
+
+/** Every fifth minute the agents are asked for their data sources (and so for signs of life). */
+const DISCOVERY_EVERY_MINUTES = 5;
 
 /**
- * What the server does each minute. Protection jobs arrive with the protection issue; for
- * now the only housekeeping is dropping expired sessions.
+ * What the server does each minute: queue scheduled and automatic jobs, start what the
+ * runner can take, bring the alerts in line, and housekeeping. Each step is guarded: one
+ * failing step does not skip the others.
  */
 export function createTick(s: Services) {
-  return (now: Date) => {
-    const purged = purgeExpiredSessions(s.db, now);
-    if (purged > 0) s.log.debug({ purged }, "expired sessions removed");
+  const step = <T,>(name: string, fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      s.log.error({ err, step: name }, "scheduler step failed");
+      return undefined;
+    }
+  };
+  return async (now: Date) => {
+    step("sessions", () => {
+      const purged = purgeExpiredSessions(s.db, now);
+      if (purged > 0) s.log.debug({ purged }, "expired sessions removed");
+    });
+    const due = step("schedule", () => scheduleDueJobs(s, now));
+    if (due && (due.queued || due.missed)) s.log.info(due, "scheduled jobs queued");
+    step("automatic checks", () => queueAutomaticChecks(s, now));
+    step("prune", () => queueDailyPrune(s, now));
+    step("runner", () => s.jobs.pump());
+    if (Math.floor(now.getTime() / 60_000) % DISCOVERY_EVERY_MINUTES === 0) {
+      await rediscoverSources(s).catch((err: unknown) => s.log.error({ err }, "source discovery failed"));
+    }
+    step("alerts", () => refreshAlerts(s, now));
   };
 }

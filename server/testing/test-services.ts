@@ -6,6 +6,7 @@ import { ProtectionRuntime } from "@/server/protection-runtime";
 import { TRPCError } from "@trpc/server";
 import { openCatalog } from "@/db/client";
 import type { Services } from "@/server/services";
+import { createJobRunner } from "@/server/composition";
 import { fixedClock } from "@/server/domain/clock";
 import { LoginThrottle, type LoginThrottleOptions } from "@/server/domain/auth/login-throttle";
 import { createCaller } from "@/server/api/root";
@@ -17,7 +18,7 @@ import type { Role } from "@/db/schema";
 /** Services on a fresh, migrated in-memory catalog with a fixed clock: what router and domain tests run on. */
 export function createTestServices(o: { loginThrottle?: LoginThrottleOptions; now?: string } = {}) {
   const clock = fixedClock(o.now ?? "2026-11-24T12:00:00Z");
-  const services: Services = {
+  const services = {
     db: openCatalog(":memory:"),
     clock,
     log: pino({ level: "silent" }),
@@ -25,7 +26,8 @@ export function createTestServices(o: { loginThrottle?: LoginThrottleOptions; no
     serverName: "test-server",
     // A pool in a temp folder, made only if a test uses it.
     protection: new ProtectionRuntime(path.join(os.tmpdir(), `custodian-test-${process.pid}-${randomUUID()}`)),
-  };
+  } as Omit<Services, "jobs"> as Services;
+  services.jobs = createJobRunner(services);
   return { services, clock };
 }
 

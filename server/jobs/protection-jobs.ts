@@ -1,0 +1,239 @@
+/**
+ * What each job type does. The data jobs of a data source all run the agent's backup (it
+ * walks, chunks and sends only what the pool lacks); they differ in what they compare with
+ * and what they keep (DPM-REFERENCE §3):
+ *
+ *   synchronization     incremental (against the replica); the result becomes the replica
+ *   recovery point      a synchronization whose result is also kept as a recovery point
+ *   express full        a full re-read (no parent), kept as a recovery point (databases)
+ *   consistency check   a full re-read that repairs the replica: it trusts nothing of the last one
+ *
+ * The replica is the latest synchronization's manifest; a manifest that is neither the
+ * replica nor a recovery point is removed (its chunks go at the next garbage collection).
+ */
+import { eq, isNotNull } from "drizzle-orm";
+import { agents, dataSources, protectionGroups, recoveryPoints } from "@/db/schema";
+import type { Services } from "@/server/services";
+import { AgentClient } from "@/server/agent/agent-client";
+import { listManifestIds, readEntries, readHeader, removeHeader, type ManifestHeader } from "@/server/engine/manifest";
+import { verifyPool } from "@/server/engine/checker";
+import { collectGarbage } from "@/server/engine/gc";
+import { selfPeer } from "@/server/domain/agents/agents";
+import { loadSource, type LoadedSource } from "@/server/domain/protection/data-sources";
+import { parseStoredPolicy } from "@/server/domain/protection/policy-schema";
+import { replicaAfter, replicaAllows, type ReplicaState } from "@/server/domain/scheduling/job-rules";
+import { expiredRecoveryPoints, forgetRecoveryPoints, getRecoveryPoint, recordRecoveryPoint, type IndexedFile } from "@/server/domain/recovery/recovery-points";
+import { raiseAlert } from "@/server/domain/monitoring/alerts";
+import { recordAuditEvent } from "@/server/domain/audit/record-audit-event";
+import type { JobContext, JobHandler } from "./runner";
+
+type DataJob = "synchronization" | "recovery-point" | "express-full" | "consistency-check";
+
+function setReplicaState(services: Services, id: number, state: ReplicaState): void {
+  services.db.update(dataSources).set({ replicaState: state, replicaStateAt: services.clock.now() }).where(eq(dataSources.id, id)).run();
+}
+
+function clientFor(services: Services, source: LoadedSource): AgentClient {
+  if (!source.agentId) throw new Error(`${source.computer} has no paired protection agent`);
+  const row = services.db.select({ id: agents.id, url: agents.url }).from(agents).where(eq(agents.id, source.agentId)).get();
+  if (!row) throw new Error(`${source.computer} has no paired protection agent`);
+  return new AgentClient({ id: row.id, url: row.url }, selfPeer(services));
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The files of a recovery point, for the index (names that are not UTF-8 are not searchable; they restore all the same). */
+async function filesOf(services: Services, header: ManifestHeader): Promise<IndexedFile[]> {
+  const out: IndexedFile[] = [];
+  for await (const e of readEntries(services.protection.pool(), header)) {
+    if (e.type !== "file" || !e.hash) continue;
+    let p: string;
+    try {
+      p = utf8.decode(e.path);
+    } catch {
+      continue;
+    }
+    out.push({ path: p, size: e.size, mtimeMs: e.mtimeMs, hash: e.hash });
+  }
+  return out;
+}
+
+function dataJob(type: DataJob): JobHandler {
+  return async (ctx: JobContext) => {
+    const { services, job, params } = ctx;
+    const source = job.dataSourceId === null ? undefined : loadSource(services.db, job.dataSourceId);
+    if (!source) throw new Error("the data source no longer exists");
+    if (source.groupId === null) throw new Error(`${source.name} is no longer protected`);
+    const initial = params.initialReplica === true || source.replicaState === "creation-pending";
+    const action = type === "consistency-check" ? "consistency-check" : type === "synchronization" ? "synchronization" : "recovery-point";
+    if (!initial) {
+      const allowed = replicaAllows(source.replicaState, action);
+      if (!allowed.ok) throw new Error(allowed.reason);
+    }
+    const full = initial || type === "express-full" || type === "consistency-check";
+    const pin = type === "recovery-point" || type === "express-full";
+    const before = source.replicaState;
+    if (type === "consistency-check") setReplicaState(services, source.id, "checking");
+    ctx.log("info", `${full ? "full read" : "incremental"} of ${source.name} (${source.kind} ${source.path}) on ${source.computer}${initial ? ": initial replica" : ""}`);
+
+    let started = false;
+    let header: ManifestHeader;
+    try {
+      header = await clientFor(services, source).backup(source.name, {
+        parent: full ? null : undefined,
+        signal: ctx.signal,
+        onProgress: (p) => {
+          started = true;
+          ctx.progress({ files: p.files, bytes: p.bytes, bytesTotal: p.estimatedBytes, bytesPerSecond: p.rate });
+        },
+      });
+    } catch (err) {
+      // DPM: a synchronization that failed midway leaves the replica inconsistent. One that
+      // never reached the data (agent unreachable, refused) leaves it as it was.
+      const after: ReplicaState = type === "consistency-check" ? "inconsistent" : started && before !== "creation-pending" ? replicaAfter(before, "synchronization", "failed") : before;
+      setReplicaState(services, source.id, after);
+      if (after !== before && after === "inconsistent") ctx.log("warn", "the replica is now inconsistent: a consistency check must succeed before new recovery points");
+      throw err;
+    }
+    ctx.progress({ files: header.stats.files, bytes: header.stats.bytes, bytesTotal: header.stats.bytes, bytesPerSecond: 0 });
+    ctx.log("info", `${header.stats.files} files, ${header.stats.bytes} bytes; ${header.stats.newChunks} new chunks (${header.stats.newStoredBytes} bytes stored)`);
+
+    const files = pin ? await filesOf(services, header) : [];
+    const now = services.clock.now();
+    const previousReplica = source.replicaManifest;
+    let recoveryPointId: number | null = null;
+    services.db.$client.transaction(() => {
+      if (pin) recoveryPointId = recordRecoveryPoint(services.db, { dataSourceId: source.id, header, kind: type === "express-full" ? "express-full" : "incremental", jobId: job.id, createdAt: now }, files);
+      services.db.update(dataSources).set({ replicaManifest: header.id, lastSyncAt: now, replicaState: "ok", replicaStateAt: now }).where(eq(dataSources.id, source.id)).run();
+    })();
+    // The previous replica goes unless a recovery point keeps it (after the catalog moved on: a crash here leaves a manifest the next prune removes).
+    if (previousReplica && previousReplica !== header.id) {
+      const pinned = services.db.select({ id: recoveryPoints.id }).from(recoveryPoints).where(eq(recoveryPoints.manifestId, previousReplica)).get();
+      if (!pinned) {
+        try {
+          removeHeader(services.protection.pool().dir, previousReplica);
+        } catch (err) {
+          ctx.log("warn", `the previous replica's manifest stays until the next prune: ${(err as Error).message}`);
+        }
+      }
+    }
+    if (recoveryPointId !== null) ctx.log("info", `recovery point ${recoveryPointId} made (manifest ${header.id})`);
+    return { manifest: header.id, recoveryPointId, files: header.stats.files, bytes: header.stats.bytes, newChunks: header.stats.newChunks, newStoredBytes: header.stats.newStoredBytes };
+  };
+}
+
+/** Restores a recovery point (or some of its paths) through the data source's agent. */
+const restoreJob: JobHandler = async (ctx) => {
+  const { services, job, params } = ctx;
+  const source = job.dataSourceId === null ? undefined : loadSource(services.db, job.dataSourceId);
+  if (!source) throw new Error("the data source no longer exists");
+  const rp = getRecoveryPoint(services.db, Number(params.recoveryPointId));
+  const target = typeof params.target === "string" ? params.target : undefined;
+  const paths = Array.isArray(params.paths) ? (params.paths as string[]).map((p) => Buffer.from(p, "utf8")) : undefined;
+  const existing = (params.existing as "overwrite" | "skip" | "copy" | undefined) ?? "copy";
+  const bytesTotal = typeof params.bytesTotal === "number" ? params.bytesTotal : rp.sizeBytes;
+  ctx.log("info", `restoring recovery point ${rp.id} of ${source.name} (${rp.createdAt.toISOString()}) to ${target ?? `the original location ${source.path}`}${paths ? `, ${paths.length} selected path(s)` : ""}; existing files: ${existing}`);
+  const started = Date.now();
+  const at = () => services.clock.now();
+  let report;
+  try {
+    report = await clientFor(services, source).restore(source.name, rp.manifestId, {
+      target,
+      paths,
+      existing,
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress({ files: p.files, bytes: p.bytes, bytesTotal, bytesPerSecond: p.bytes / Math.max(0.001, (Date.now() - started) / 1000) }),
+    });
+  } catch (err) {
+    raiseAlert(services.db, { key: `restore-failed:${job.id}`, type: "restore-failed", severity: "critical", title: `Recovery failed: ${source.name}`, detail: (err as Error).message, dataSourceId: source.id, groupId: source.groupId, computerId: source.computerId, target: source.name, recommendedAction: `See job ${job.id}.` }, at());
+    recordAuditEvent(services.db, { at: at(), username: job.requestedBy ?? "system", action: "restore.finished", target: `${source.computer}:${source.name}`, outcome: "failed", detail: `job ${job.id}: ${(err as Error).message}` });
+    throw err;
+  }
+  const failed = report.problems.filter((p) => p.outcome === "failed");
+  for (const p of report.problems.slice(0, 200)) ctx.log(p.outcome === "failed" ? "error" : "info", `${Buffer.from(p.path, "base64").toString("utf8")}: ${p.outcome}${p.detail ? ` (${p.detail})` : ""}`);
+  ctx.progress({ files: Object.values(report.counts).reduce((a, b) => a + b, 0), bytes: report.bytes, bytesTotal: report.bytes, bytesPerSecond: 0 });
+  const summary = Object.entries(report.counts).map(([k, v]) => `${v} ${k}`).join(", ");
+  recordAuditEvent(services.db, { at: at(), username: job.requestedBy ?? "system", action: "restore.finished", target: `${source.computer}:${source.name}`, outcome: failed.length ? "failed" : "ok", detail: `job ${job.id}: recovery point ${rp.id} to ${report.target}: ${summary}` });
+  if (failed.length) {
+    raiseAlert(services.db, { key: `restore-failed:${job.id}`, type: "restore-failed", severity: "critical", title: `Recovery partly failed: ${source.name}`, detail: `${failed.length} entries could not be restored to ${report.target}.`, dataSourceId: source.id, groupId: source.groupId, computerId: source.computerId, target: source.name }, at());
+    throw new Error(`${failed.length} entries could not be restored (${summary}); see the log`);
+  }
+  raiseAlert(services.db, { key: `restore-succeeded:${job.id}`, type: "restore-succeeded", severity: "info", title: `Recovery succeeded: ${source.name}`, detail: `Recovery point of ${rp.createdAt.toISOString()} restored to ${report.target}: ${summary}.`, dataSourceId: source.id, groupId: source.groupId, computerId: source.computerId, target: source.name }, at());
+  return { target: report.target, counts: report.counts, bytes: report.bytes, problems: report.problems.length };
+};
+
+/** Re-reads the pool (all of it or a sample of packs) and checks every chunk against its id. */
+const verifyJob: JobHandler = async (ctx) => {
+  const { services, params } = ctx;
+  const sample = typeof params.samplePercent === "number" ? params.samplePercent / 100 : 1;
+  const report = await verifyPool(services.protection.pool(), {
+    sample,
+    onProgress: (p) => ctx.progress({ files: p.packsRead, bytes: p.bytesRead, bytesTotal: null, bytesPerSecond: 0 }),
+  });
+  const problems = report.chunkProblems.length + report.packProblems.length + report.recoveryPointProblems.length;
+  ctx.log(problems ? "error" : "info", `${report.packsRead}/${report.packsTotal} packs, ${report.chunksRead} chunks, ${report.recoveryPoints} recovery points read; ${problems} problems`);
+  for (const p of report.chunkProblems.slice(0, 50)) ctx.log("error", `chunk ${p.chunk} ${p.kind} in pack ${p.pack ?? "?"}: ${p.detail}; ${p.fileCount} files in ${p.recoveryPoints.length} recovery points`);
+  const now = services.clock.now();
+  if (problems) {
+    raiseAlert(services.db, { key: "pool-damaged:pool", type: "pool-damaged", severity: "critical", title: "Storage pool damage found", detail: `${problems} problems; see job ${ctx.job.id}.`, recommendedAction: "Run a consistency check of the affected data sources, then `custodian pool verify --rebuild-index` if the index is at fault." }, now);
+    throw new Error(`${problems} problems found in the storage pool`);
+  }
+  return { packsRead: report.packsRead, packsTotal: report.packsTotal, chunksRead: report.chunksRead, bytesRead: report.bytesRead, sampled: report.sampled };
+};
+
+/**
+ * Retention, then garbage collection: each protected data source loses the recovery points
+ * older than its group's range (never its newest); manifests no recovery point or replica
+ * names are removed; then the chunks nothing uses are freed.
+ */
+const pruneJob: JobHandler = async (ctx) => {
+  const { services } = ctx;
+  const now = services.clock.now();
+  const pool = services.protection.pool();
+  const members = services.db
+    .select({ id: dataSources.id, name: dataSources.name, policy: protectionGroups.policy })
+    .from(dataSources)
+    .innerJoin(protectionGroups, eq(protectionGroups.id, dataSources.groupId))
+    .all();
+  let expired = 0;
+  const manifests: string[] = [];
+  for (const m of members) {
+    const policy = parseStoredPolicy(m.policy);
+    const ids = expiredRecoveryPoints(services.db, m.id, policy.retentionDays, now);
+    if (!ids.length) continue;
+    manifests.push(...forgetRecoveryPoints(services.db, m.id, ids));
+    expired += ids.length;
+    ctx.log("info", `${m.name}: ${ids.length} recovery points older than ${policy.retentionDays} days expired`);
+  }
+  for (const id of manifests) removeHeader(pool.dir, id);
+  // Manifests the catalog does not name (a crash between a job's catalog write and its clean-up).
+  const named = new Set<string>([
+    ...services.db.select({ m: recoveryPoints.manifestId }).from(recoveryPoints).where(isNotNull(recoveryPoints.manifestId)).all().map((r) => r.m!),
+    ...services.db.select({ m: dataSources.replicaManifest }).from(dataSources).where(isNotNull(dataSources.replicaManifest)).all().map((r) => r.m!),
+  ]);
+  let orphans = 0;
+  const guard = now.getTime() - 10 * 60_000;
+  for (const id of listManifestIds(pool.dir)) {
+    if (named.has(id)) continue;
+    const h = readHeader(pool.dir, id);
+    if (!h.source.startsWith("agent:") || Date.parse(h.time) > guard) continue; // only what agents made, and not a backup just finishing
+    removeHeader(pool.dir, id);
+    orphans++;
+  }
+  if (orphans) ctx.log("info", `${orphans} manifests no recovery point or replica uses were removed`);
+  const gc = await collectGarbage(pool);
+  ctx.log("info", `garbage collection: ${gc.packsDeleted} packs deleted, ${gc.packsRewritten} rewritten, ${gc.bytesFreed} bytes freed`);
+  return { expired, orphans, ...gc, damagedChunksKept: gc.damagedChunksKept.length };
+};
+
+export function protectionJobHandlers(): Record<string, JobHandler> {
+  return {
+    synchronization: dataJob("synchronization"),
+    "recovery-point": dataJob("recovery-point"),
+    "express-full": dataJob("express-full"),
+    "consistency-check": dataJob("consistency-check"),
+    restore: restoreJob,
+    verify: verifyJob,
+    prune: pruneJob,
+  };
+}
