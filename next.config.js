@@ -5,6 +5,9 @@ const nextConfig = {
   // Keep native addons external in case a server component ever imports them.
   serverExternalPackages: ["better-sqlite3", "@node-rs/argon2", "pino"],
   poweredByHeader: false,
+  // Parallel work on one checkout (several engineers' builds and browser tests at once) can
+  // build into separate folders; the server reads the same variable.
+  distDir: process.env.CUSTODIAN_DIST_DIR || ".next",
   reactStrictMode: true,
   typescript: { tsconfigPath: "./tsconfig.json" },
 };

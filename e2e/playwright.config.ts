@@ -2,10 +2,15 @@ import { defineConfig } from "@playwright/test";
 
 // Two real servers, each on a fresh catalog: one in demo mode (a user per role), one empty
 // (first-start set-up). Both run the production build, as `npm start` does.
-export const DEMO_PORT = 3197;
-export const EMPTY_PORT = 3198;
-export const DEMO_DATA = ".e2e-data/demo";
-export const EMPTY_DATA = ".e2e-data/empty";
+// E2E_PORT_BASE and E2E_DATA let two runs on one machine stay apart.
+const PORT_BASE = Number(process.env.E2E_PORT_BASE ?? 3197);
+export const DEMO_PORT = PORT_BASE;
+export const EMPTY_PORT = PORT_BASE + 1;
+/** A third port, free for specs that start their own processes (an agent). */
+export const SPARE_PORT = PORT_BASE + 2;
+const DATA_ROOT = process.env.E2E_DATA ?? ".e2e-data";
+export const DEMO_DATA = `${DATA_ROOT}/demo`;
+export const EMPTY_DATA = `${DATA_ROOT}/empty`;
 
 const serve = (dir: string, port: number, extra: string) =>
   `rm -rf ${dir} && exec node bin/custodian.js serve --data ${dir} --port ${port} --host 127.0.0.1 --name e2e-${port} --log-level warn ${extra}`;
@@ -18,7 +23,7 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   timeout: 30_000,
   reporter: [["list"]],
-  outputDir: "../test-results",
+  outputDir: `../${process.env.E2E_DATA ? `${DATA_ROOT}/` : ""}test-results`,
   use: {
     baseURL: `http://127.0.0.1:${DEMO_PORT}`,
     browserName: "chromium",

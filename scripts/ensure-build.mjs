@@ -20,7 +20,7 @@ function newestMtime(p) {
 }
 
 export function ensureBuild({ force = false } = {}) {
-  const buildId = path.join(root, ".next", "BUILD_ID");
+  const buildId = path.join(root, process.env.CUSTODIAN_DIST_DIR || ".next", "BUILD_ID");
   const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
   const sources = Math.max(...SOURCES.map((s) => newestMtime(path.join(root, s))));
   if (!force && built > sources) return false;

@@ -43,7 +43,7 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
   process.on("SIGINT", onSignal);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
-  if (!config.dev && !fs.existsSync(path.join(projectDir, ".next", "BUILD_ID"))) {
+  if (!config.dev && !fs.existsSync(path.join(projectDir, process.env.CUSTODIAN_DIST_DIR || ".next", "BUILD_ID"))) {
     process.stderr.write("custodian: the web UI is not built. Run `npm run build` first (or `npm start`, which builds when needed).\n");
     return EXIT_CONFIG;
   }

@@ -23,7 +23,7 @@ let source: string;
 let dbFile: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(PROJECT_DIR, ".next", "BUILD_ID"))) throw new Error("Build the UI first (npm run build); npm test does it for you.");
+  if (!fs.existsSync(path.join(PROJECT_DIR, process.env.CUSTODIAN_DIST_DIR || ".next", "BUILD_ID"))) throw new Error("Build the UI first (npm run build); npm test does it for you.");
   source = tmpDir();
   fs.mkdirSync(path.join(source, "reports", "2026"), { recursive: true });
   fs.writeFileSync(path.join(source, "reports", "2026", "q3.txt"), "revenue up\n".repeat(20_000));

@@ -19,7 +19,7 @@ function demoPasswords(dataDir: string): Record<string, string> {
 }
 
 beforeAll(() => {
-  if (!fs.existsSync(path.join(PROJECT_DIR, ".next", "BUILD_ID"))) throw new Error("Build the UI first (npm run build); npm test does it for you.");
+  if (!fs.existsSync(path.join(PROJECT_DIR, process.env.CUSTODIAN_DIST_DIR || ".next", "BUILD_ID"))) throw new Error("Build the UI first (npm run build); npm test does it for you.");
 });
 
 describe("custodian CLI", () => {
