@@ -16,6 +16,7 @@ import { agentDirectory } from "@/server/domain/agents/agents";
 import { startLocalAgent } from "@/server/domain/agents/local-agent";
 import { recoverJobsAfterRestart } from "@/server/domain/jobs/job-queue";
 import { rediscoverSources } from "@/server/jobs/protection-loop";
+import { ensureDemoProtection, startDemoActivity } from "@/server/demo/demo-protection";
 
 export const EXIT_CONFIG = 2;
 
@@ -101,26 +102,44 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
     return EXIT_CONFIG;
   }
   services.protection.publicUrl = http.url;
-  const localAgent = await startLocalAgent(services, config.dataDir, log.child({ component: "local-agent" }));
-  await rediscoverSources(services);
-  services.jobs.pump();
+  let localAgent: Awaited<ReturnType<typeof startLocalAgent>> | null = null;
+  let demoActivity: { stop(): void } | null = null;
+  const shutDown = async () => {
+    demoActivity?.stop();
+    await scheduler.stop();
+    await services.jobs.stop();
+    await http.close();
+    await localAgent?.close();
+    agentApi.close();
+    await services.protection.close();
+    await ui.close().catch(() => undefined);
+    services.db.$client.close();
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  };
+  try {
+    localAgent = await startLocalAgent(services, config.dataDir, log.child({ component: "local-agent" }));
+    await rediscoverSources(services);
+    if (config.demo) {
+      await ensureDemoProtection(services, config.dataDir, localAgent.state);
+      demoActivity = startDemoActivity(services, config.dataDir);
+    }
+    services.jobs.pump();
+  } catch (err) {
+    // A server half started must not linger with its port open: stop everything and say why.
+    log.fatal({ err }, "start-up failed");
+    process.stderr.write(`custodian: start-up failed: ${(err as Error).message}\n`);
+    await shutDown();
+    return 1;
+  }
   const needsSetup = countUsers(services.db) === 0;
   log.info({ url: http.url, demo: config.demo, setupRequired: needsSetup }, "Custodian is listening");
   process.stdout.write(`\nCustodian server "${config.name}" is running at ${http.url}${needsSetup ? `  (open ${http.url}/setup to create the first admin)` : ""}\n\n`);
 
   const signal = await stopSignal;
   log.info({ signal }, "shutting down");
-  await scheduler.stop();
-  await services.jobs.stop();
-  await http.close();
-  await localAgent.close();
-  agentApi.close();
-  await services.protection.close();
-  await ui.close().catch(() => undefined);
-  services.db.$client.close();
+  await shutDown();
   log.info("stopped cleanly");
-  process.off("SIGTERM", onSignal);
-  process.off("SIGINT", onSignal);
   return 0;
 }
 

@@ -121,14 +121,16 @@ export function queueAutomaticChecks(services: Services, now: Date): number {
   return queued;
 }
 
-/** Once a day: retention and garbage collection. */
-export function queueDailyPrune(services: Services, now: Date): boolean {
+/** Once a day: retention and garbage collection, then a verify of a tenth of the pool's packs (all of it over time, by chance). */
+export function queueDailyMaintenance(services: Services, now: Date): boolean {
   const last = readState(services, LAST_PRUNE);
-  if (last && now.getTime() - Date.parse(last) < 24 * 3600_000) return false;
-  writeState(services, LAST_PRUNE, now.toISOString());
-  const pending = services.db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.type, "prune"), inArray(jobs.state, ["queued", "running"]))).get();
+  writeState(services, LAST_PRUNE, last && now.getTime() - Date.parse(last) < 24 * 3600_000 ? last : now.toISOString());
+  // The first maintenance comes a day after the first start, not in the middle of the initial replicas.
+  if (!last || now.getTime() - Date.parse(last) < 24 * 3600_000) return false;
+  const pending = services.db.select({ id: jobs.id }).from(jobs).where(and(inArray(jobs.type, ["prune", "verify"]), inArray(jobs.state, ["queued", "running"]))).get();
   if (pending) return false;
   enqueueJob(services.db, { type: "prune", target: "storage pool", trigger: "schedule" }, now);
+  enqueueJob(services.db, { type: "verify", target: "storage pool (10% sample)", trigger: "schedule", params: { samplePercent: 10 } }, now);
   return true;
 }
 

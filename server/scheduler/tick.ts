@@ -1,6 +1,6 @@
 import type { Services } from "@/server/services";
 import { purgeExpiredSessions } from "@/server/domain/auth/sessions";
-import { queueAutomaticChecks, queueDailyPrune, rediscoverSources, refreshAlerts, scheduleDueJobs } from "@/server/jobs/protection-loop";
+import { queueAutomaticChecks, queueDailyMaintenance, rediscoverSources, refreshAlerts, scheduleDueJobs } from "@/server/jobs/protection-loop";
 
 /** Every fifth minute the agents are asked for their data sources (and so for signs of life). */
 const DISCOVERY_EVERY_MINUTES = 5;
@@ -27,7 +27,7 @@ export function createTick(s: Services) {
     const due = step("schedule", () => scheduleDueJobs(s, now));
     if (due && (due.queued || due.missed)) s.log.info(due, "scheduled jobs queued");
     step("automatic checks", () => queueAutomaticChecks(s, now));
-    step("prune", () => queueDailyPrune(s, now));
+    step("maintenance", () => queueDailyMaintenance(s, now));
     step("runner", () => s.jobs.pump());
     if (Math.floor(now.getTime() / 60_000) % DISCOVERY_EVERY_MINUTES === 0) {
       await rediscoverSources(s).catch((err: unknown) => s.log.error({ err }, "source discovery failed"));
