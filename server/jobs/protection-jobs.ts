@@ -78,10 +78,12 @@ function dataJob(type: DataJob): JobHandler {
 
     let started = false;
     let header: ManifestHeader;
+    // A check started by the group's window runs for at most its maximum duration (DPM's CC window).
+    const signal = typeof params.maxHours === "number" ? AbortSignal.any([ctx.signal, AbortSignal.timeout(params.maxHours * 3600_000)]) : ctx.signal;
     try {
       header = await clientFor(services, source).backup(source.name, {
         parent: full ? null : undefined,
-        signal: ctx.signal,
+        signal,
         onProgress: (p) => {
           started = true;
           ctx.progress({ files: p.files, bytes: p.bytes, bytesTotal: p.estimatedBytes, bytesPerSecond: p.rate });
