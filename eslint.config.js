@@ -7,7 +7,7 @@ import tseslint from "typescript-eslint";
 const restrict = (patterns) => ["error", { patterns }];
 
 export default tseslint.config(
-  { ignores: [".next/**", "node_modules/**", "data/**", ".e2e-data/**", "test-results/**", "next-env.d.ts", "db/migrations/**"] },
+  { ignores: [".next/**", ".next-*/**", ".e2e-*/**", "bench-results/**", "node_modules/**", "data/**", ".e2e-data/**", "test-results/**", "next-env.d.ts", "db/migrations/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
