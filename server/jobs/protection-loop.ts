@@ -13,7 +13,7 @@ import { needsAutomaticCheck } from "@/server/domain/scheduling/job-rules";
 import { parseStoredPolicy } from "@/server/domain/protection/policy-schema";
 import { enqueueJob, pendingJobFor, type JobType } from "@/server/domain/jobs/job-queue";
 import { CONDITION_TYPES, desiredAlerts, type SourceSnapshot } from "@/server/domain/monitoring/alert-conditions";
-import { expireInformationalAlerts, raiseAlert, reconcileAlerts } from "@/server/domain/monitoring/alerts";
+import { expireInformationalAlerts, raiseAlert, reconcileAlerts, type AlertCondition } from "@/server/domain/monitoring/alerts";
 import { recordDiscoveredSources } from "@/server/domain/protection/data-sources";
 import { describeAgent } from "@/server/domain/agents/agents";
 
@@ -200,9 +200,32 @@ export function poolCapacity(services: Services): { totalBytes: number; freeByte
   }
 }
 
+/** Queued for longer than this, a job counts as one that did not run (the dead-man's switch for the runner). */
+export const STALLED_AFTER_MS = 60 * 60_000;
+
+function stalledJobs(services: Services, now: Date): AlertCondition[] {
+  const row = services.db
+    .select({ n: sql<number>`count(*)`, oldest: sql<number | null>`min(${jobs.createdAt})` })
+    .from(jobs)
+    .where(and(eq(jobs.state, "queued"), sql`${jobs.createdAt} < ${now.getTime() - STALLED_AFTER_MS}`))
+    .get();
+  if (!row || Number(row.n) === 0) return [];
+  return [
+    {
+      key: "jobs-stalled:server",
+      type: "jobs-stalled",
+      severity: "warning",
+      title: `${row.n} job(s) waiting for more than an hour`,
+      detail: `The oldest was queued at ${new Date(Number(row.oldest)).toISOString()}. Jobs wait when their agent or data source is busy, or when a prune holds the pool.`,
+      recommendedAction: "Look at the running jobs (Monitoring → Jobs) and cancel one that is stuck.",
+    },
+  ];
+}
+
 /** Raises what is wrong now and resolves what is no longer wrong. */
 export function refreshAlerts(services: Services, now: Date): { raised: number; resolved: number } {
-  const result = reconcileAlerts(services.db, CONDITION_TYPES, desiredAlerts(sourceSnapshots(services), poolCapacity(services), now), now);
+  const desired = [...desiredAlerts(sourceSnapshots(services), poolCapacity(services), now), ...stalledJobs(services, now)];
+  const result = reconcileAlerts(services.db, [...CONDITION_TYPES, "jobs-stalled"], desired, now);
   expireInformationalAlerts(services.db, now);
   return result;
 }
