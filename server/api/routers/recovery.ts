@@ -4,6 +4,7 @@ import { listRecoverableSources } from "@/server/domain/recovery/list-recoverabl
 import { fileTimeline, listRecoveryPoints, searchFiles } from "@/server/domain/recovery/recovery-points";
 import { browseRecoveryPoint } from "@/server/domain/recovery/browse";
 import { requestRestore } from "@/server/domain/recovery/restore-request";
+import { getRecoverySettings, setRecoverySettings } from "@/server/domain/recovery/recovery-settings";
 
 const ZId = z.number().int().positive();
 const READERS = ["admin", "manager", "helpdesk"] as const;
@@ -23,6 +24,10 @@ export const recoveryRouter = router({
   fileVersions: requireRole(...READERS)
     .input(z.object({ fileId: ZId }))
     .query(({ ctx, input }) => fileTimeline(ctx.services.db, input.fileId)),
+  settings: requireRole(...READERS).query(({ ctx }) => getRecoverySettings(ctx.services.db)),
+  updateSettings: requireRole("admin")
+    .input(z.object({ helpdeskMayRestoreToOriginal: z.boolean() }))
+    .mutation(({ ctx, input }) => setRecoverySettings(ctx.services.db, input)),
   restore: requireRole("admin", "helpdesk")
     .input(
       z.object({

@@ -3,7 +3,7 @@
  * belongs to the data source; a target is an absolute folder without `.` or `..` segments
  * (the agent's restorer also refuses any entry that would land outside it); selected paths
  * are relative paths inside the recovery point; help desk restores go to an alternate
- * location (DPM's recovery operator), never over the original.
+ * location (DPM's recovery operator) unless an admin allowed the original location.
  */
 import { eq } from "drizzle-orm";
 import type { CatalogDb } from "@/db/client";
@@ -12,6 +12,7 @@ import type { Role } from "@/db/schema";
 import { DomainError } from "../errors";
 import { enqueueJob } from "../jobs/job-queue";
 import { getRecoveryPoint } from "./recovery-points";
+import { getRecoverySettings } from "./recovery-settings";
 
 export interface RestoreRequest {
   dataSourceId: number;
@@ -41,19 +42,19 @@ export function pathRefusal(p: string): string | null {
 
 export function requestRestore(db: CatalogDb, r: RestoreRequest, by: { username: string; role: Role }, now: Date): number {
   const fieldErrors: Record<string, string[]> = {};
+  const mayUseOriginal = by.role === "admin" || getRecoverySettings(db).helpdeskMayRestoreToOriginal;
   if (r.target !== undefined) {
     const why = targetRefusal(r.target);
     if (why) fieldErrors.target = [why];
-  } else if (by.role !== "admin") {
-    fieldErrors.target = ["help desk restores go to an alternate location: give a target folder"];
+  } else if (!mayUseOriginal) {
+    fieldErrors.target = ["help desk restores go to an alternate location: give a target folder (an admin can allow the original location)"];
   }
-  if (r.existing === "overwrite" && by.role !== "admin" && r.target === undefined) fieldErrors.existing = ["only an administrator overwrites the original files"];
   for (const p of r.paths ?? []) {
     const why = pathRefusal(p);
     if (why) (fieldErrors.paths ??= []).push(why);
   }
   if (Object.keys(fieldErrors).length) {
-    throw new DomainError(by.role !== "admin" && fieldErrors.target && r.target === undefined ? "FORBIDDEN" : "INVALID", Object.values(fieldErrors).flat().join("; "), undefined, fieldErrors);
+    throw new DomainError(!mayUseOriginal && fieldErrors.target && r.target === undefined ? "FORBIDDEN" : "INVALID", Object.values(fieldErrors).flat().join("; "), undefined, fieldErrors);
   }
   const source = db.select({ id: dataSources.id, name: dataSources.name, kind: dataSources.kind, groupId: dataSources.groupId }).from(dataSources).where(eq(dataSources.id, r.dataSourceId)).get();
   if (!source) throw new DomainError("NOT_FOUND", `no data source ${r.dataSourceId}`);
