@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { ZodError } from "zod";
 import { addPoolCommands, UsageError } from "./pool";
+import { addCatalogCommands } from "./catalog-commands";
 import type { AgentOptions } from "./agent";
 
 const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -56,6 +57,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     });
 
   addPoolCommands(program, setExit);
+  addCatalogCommands(program, setExit);
   return program;
 }
 
