@@ -5,6 +5,7 @@ import { agents, dataSources, jobs, protectedComputers, protectionGroups } from 
 import type { ManifestHeader } from "@/server/engine/manifest";
 import { DomainError } from "../errors";
 import { recordRecoveryPoint, type IndexedFile } from "./recovery-points";
+import { setRecoverySettings } from "./recovery-settings";
 import { pathRefusal, requestRestore, targetRefusal, type RestoreRequest } from "./restore-request";
 
 const T0 = new Date("2026-11-24T12:00:00Z");
@@ -106,20 +107,34 @@ describe("requestRestore", () => {
   }
   const jobCount = () => db.select().from(jobs).all().length;
 
+  const ALTERNATE_ONLY = "help desk restores go to an alternate location: give a target folder (an admin can allow the original location)";
+
   it("help desk without a target: FORBIDDEN, naming the target field", () => {
     const e = refusal({ dataSourceId: docs, recoveryPointId: docsRp1, existing: "copy" }, helpdesk);
     expect(e.code).toBe("FORBIDDEN");
-    expect(e.fieldErrors).toEqual({ target: ["help desk restores go to an alternate location: give a target folder"] });
+    expect(e.fieldErrors).toEqual({ target: [ALTERNATE_ONLY] });
     expect(jobCount()).toBe(0);
   });
 
-  it("help desk overwriting the original: refused on both fields", () => {
-    const e = refusal({ dataSourceId: docs, recoveryPointId: docsRp1, existing: "overwrite" }, helpdesk);
-    expect(e.code).toBe("FORBIDDEN");
-    expect(e.fieldErrors).toEqual({
-      target: ["help desk restores go to an alternate location: give a target folder"],
-      existing: ["only an administrator overwrites the original files"],
+  it("help desk overwriting the original: FORBIDDEN, also with bad paths beside it", () => {
+    expect(refusal({ dataSourceId: docs, recoveryPointId: docsRp1, existing: "overwrite" }, helpdesk)).toMatchObject({ code: "FORBIDDEN", fieldErrors: { target: [ALTERNATE_ONLY] } });
+    expect(refusal({ dataSourceId: docs, recoveryPointId: docsRp1, paths: ["../x"], existing: "overwrite" }, helpdesk)).toMatchObject({
+      code: "FORBIDDEN",
+      fieldErrors: { target: [ALTERNATE_ONLY], paths: ["../x: no . or .. or empty segments"] },
     });
+    expect(jobCount()).toBe(0);
+  });
+
+  it("help desk restores to the original location once an admin allows it, and is refused again when it is turned off", () => {
+    setRecoverySettings(db, { helpdeskMayRestoreToOriginal: true });
+    const id = requestRestore(db, { dataSourceId: docs, recoveryPointId: docsRp1, existing: "overwrite" }, helpdesk, T0);
+    expect(db.select().from(jobs).where(eq(jobs.id, id)).get()).toMatchObject({ type: "restore", target: "docs → original location", requestedBy: "hd" });
+    expect(JSON.parse(db.select().from(jobs).where(eq(jobs.id, id)).get()!.params)).toMatchObject({ target: null, existing: "overwrite" });
+    // A database still needs a target.
+    expect(refusal({ dataSourceId: crm, recoveryPointId: crmRp, existing: "copy" }, helpdesk)).toMatchObject({ code: "INVALID", fieldErrors: { target: ["required for a database"] } });
+    setRecoverySettings(db, { helpdeskMayRestoreToOriginal: false });
+    expect(refusal({ dataSourceId: docs, recoveryPointId: docsRp1, existing: "overwrite" }, helpdesk).code).toBe("FORBIDDEN");
+    expect(jobCount()).toBe(1);
   });
 
   it("a bad target or bad paths: INVALID, per field, every bad path named", () => {
