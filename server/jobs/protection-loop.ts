@@ -46,6 +46,9 @@ function queueDue(services: Services, due: DueJob, now: Date): number {
     if (due.type === "express-full" && m.kind !== "sqlite") continue;
     // A scheduled check (the window) runs only on a replica that needs one.
     if (due.type === "consistency-check" && m.replicaState !== "inconsistent") continue;
+    // DPM: an inconsistent (or missing, or being checked) replica takes no synchronization or recovery point until a check
+    // succeeds; its own critical alert says so, so the schedule does not pile up failing jobs.
+    if (due.type !== "consistency-check" && (m.replicaState === "inconsistent" || m.replicaState === "missing" || m.replicaState === "checking")) continue;
     const same: JobType[] = due.type === "synchronization" ? ["synchronization", "recovery-point", "express-full"] : [due.type];
     if (pendingJobFor(services.db, m.id, same)) continue; // one waiting is enough
     enqueueJob(services.db, { type: due.type, target: m.name, trigger: "schedule", dataSourceId: m.id, groupId: due.groupId, scheduledFor: due.scheduledFor, params: due.maxHours ? { maxHours: due.maxHours } : {} }, now);
@@ -91,7 +94,7 @@ export function scheduleDueJobs(services: Services, now: Date, timeZone = server
           groupId: job.groupId,
           target: g.name,
           title: `Scheduled ${job.type.replace("-", " ")} did not run: ${g.name}`,
-          detail: `${lateOnes} scheduled run(s) between ${last.toISOString()} and ${now.toISOString()} did not start on time (the server was not running or its scheduler stalled); one run was started at ${now.toISOString()}.`,
+          detail: `${lateOnes} scheduled run(s) between ${from.toISOString()} and ${now.toISOString()} did not start on time (the server was not running or its scheduler stalled)${from.getTime() > last.getTime() ? `; the server was down since ${last.toISOString()}, and only the last 7 days are counted` : ""}. One catch-up run was queued at ${now.toISOString()}.`,
           recommendedAction: "Check why the server was down; the catch-up run's jobs show whether protection is current again. Mark this alert inactive once reviewed.",
         },
         now,
@@ -124,11 +127,12 @@ export function queueAutomaticChecks(services: Services, now: Date): number {
 /** Once a day: retention and garbage collection, then a verify of a tenth of the pool's packs (all of it over time, by chance). */
 export function queueDailyMaintenance(services: Services, now: Date): boolean {
   const last = readState(services, LAST_PRUNE);
-  writeState(services, LAST_PRUNE, last && now.getTime() - Date.parse(last) < 24 * 3600_000 ? last : now.toISOString());
   // The first maintenance comes a day after the first start, not in the middle of the initial replicas.
+  if (!last) writeState(services, LAST_PRUNE, now.toISOString());
   if (!last || now.getTime() - Date.parse(last) < 24 * 3600_000) return false;
   const pending = services.db.select({ id: jobs.id }).from(jobs).where(and(inArray(jobs.type, ["prune", "verify"]), inArray(jobs.state, ["queued", "running"]))).get();
-  if (pending) return false;
+  if (pending) return false; // tried again next tick
+  writeState(services, LAST_PRUNE, now.toISOString());
   enqueueJob(services.db, { type: "prune", target: "storage pool", trigger: "schedule" }, now);
   enqueueJob(services.db, { type: "verify", target: "storage pool (10% sample)", trigger: "schedule", params: { samplePercent: 10 } }, now);
   return true;

@@ -95,7 +95,7 @@ export class JobRunner {
   private startWhatFits(): void {
     const running = [...this.running.values()].map((r) => r.job);
     if (running.some((j) => EXCLUSIVE.has(j.type))) return;
-    for (const job of queuedJobs(this.services.db)) {
+    for (const job of this.queued()) {
       if (running.length >= this.limits.perServer) return;
       if (EXCLUSIVE.has(job.type)) {
         if (running.length === 0) this.start(job);
@@ -108,6 +108,17 @@ export class JobRunner {
     }
   }
 
+  /** Queued jobs in order, a page at a time: a long queue held back by one busy agent does not hide the jobs behind it. */
+  private *queued(): Generator<JobRow> {
+    let after = 0;
+    for (;;) {
+      const page = queuedJobs(this.services.db, { after, limit: 200 });
+      yield* page;
+      if (page.length < 200) return;
+      after = page.at(-1)!.id;
+    }
+  }
+
   private start(job: JobRow): void {
     const db = this.services.db;
     const now = () => this.services.clock.now();
@@ -115,12 +126,14 @@ export class JobRunner {
     markRunning(db, job.id, now());
     const controller = new AbortController();
     let lastProgress = 0;
+    let latest: JobProgress | null = null;
     const ctx: JobContext = {
       job,
       params: JSON.parse(job.params) as Record<string, unknown>,
       signal: controller.signal,
       services: this.services,
       progress: (p) => {
+        latest = p;
         const t = Date.now();
         if (t - lastProgress < PROGRESS_EVERY_MS) return;
         lastProgress = t;
@@ -136,6 +149,7 @@ export class JobRunner {
       try {
         if (!handler) throw new Error(`no handler for jobs of type ${job.type}`);
         const result = await handler(ctx);
+        if (latest) recordProgress(db, job.id, latest, now()); // the final figures, which the throttle may have held back
         markSucceeded(db, job.id, now(), result);
         ctx.log("info", "succeeded");
         outcome = "succeeded";

@@ -295,7 +295,7 @@ describe("queries", () => {
     jobIn("running");
     const c = job({ dataSourceId: crm });
     expect(queuedJobs(db).map((j) => j.id)).toEqual([a, c]);
-    expect(queuedJobs(db, 1).map((j) => j.id)).toEqual([a]);
+    expect(queuedJobs(db, { limit: 1 }).map((j) => j.id)).toEqual([a]);
   });
 
   it("listJobs filters and pages newest first, naming the computer and group", () => {

@@ -4,7 +4,7 @@
  * progress, its log and, when it failed or was cancelled, who ended it. The runner
  * (server/jobs/runner.ts) executes them; this module only records.
  */
-import { and, asc, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { CatalogDb } from "@/db/client";
 import { agents, dataSources, jobLog, jobs, protectedComputers, protectionGroups, type JobState } from "@/db/schema";
 import { DomainError } from "../errors";
@@ -175,8 +175,14 @@ export function recoverJobsAfterRestart(db: CatalogDb, now: Date): { failed: num
   });
 }
 
-export function queuedJobs(db: CatalogDb, limit = 200) {
-  return db.select().from(jobs).where(eq(jobs.state, "queued")).orderBy(asc(jobs.id)).limit(limit).all();
+export function queuedJobs(db: CatalogDb, o: { after?: number; limit?: number } = {}) {
+  return db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.state, "queued"), gt(jobs.id, o.after ?? 0)))
+    .orderBy(asc(jobs.id))
+    .limit(o.limit ?? 200)
+    .all();
 }
 
 export type JobRow = typeof jobs.$inferSelect;

@@ -33,7 +33,7 @@ describe("desiredAlerts: one data source", () => {
     ["inconsistent replica", { replicaState: "inconsistent" }, [["replica-inconsistent:7", "critical"]]],
     ["consistency check running", { replicaState: "checking" }, [["replica-checking:7", "warning"]]],
     ["replica creation pending", { replicaState: "creation-pending" }, [["replica-pending:7", "info"]]],
-    ["replica missing from the pool (no condition of its own)", { replicaState: "missing" }, []],
+    ["replica missing from the pool", { replicaState: "missing" }, [["replica-missing:7", "critical"]]],
     ["last data job failed", { lastDataJob: { id: 41, state: "failed", error: "agent unreachable", finishedAt: ago(HOUR) } }, [["sync-failed:7", "critical"]]],
     ["last data job succeeded", { lastDataJob: { id: 41, state: "succeeded", error: null, finishedAt: ago(HOUR) } }, []],
     ["last data job cancelled", { lastDataJob: { id: 41, state: "cancelled", error: "cancelled by alice", finishedAt: ago(HOUR) } }, []],

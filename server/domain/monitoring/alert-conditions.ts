@@ -8,7 +8,7 @@ import type { AlertCondition } from "./alerts";
 import type { ReplicaState } from "../scheduling/job-rules";
 
 /** The condition types this module owns (others, such as restore outcomes, are events). */
-export const CONDITION_TYPES = ["replica-inconsistent", "replica-checking", "replica-pending", "sync-failed", "source-missing", "recovery-point-missed", "storage-nearly-full"] as const;
+export const CONDITION_TYPES = ["replica-inconsistent", "replica-missing", "replica-checking", "replica-pending", "sync-failed", "source-missing", "recovery-point-missed", "storage-nearly-full"] as const;
 
 export interface SourceSnapshot {
   id: number;
@@ -44,6 +44,8 @@ export function desiredAlerts(sources: readonly SourceSnapshot[], pool: PoolSnap
     }
     if (s.replicaState === "inconsistent") {
       out.push({ ...about, key: `replica-inconsistent:${s.id}`, type: "replica-inconsistent", severity: "critical", title: `Replica is inconsistent: ${s.label}`, detail: "New recovery points are blocked until a consistency check succeeds; existing recovery points can still be restored.", recommendedAction: "Run a consistency check (Protection → the data source → Check now)." });
+    } else if (s.replicaState === "missing") {
+      out.push({ ...about, key: `replica-missing:${s.id}`, type: "replica-missing", severity: "critical", title: `Replica missing: ${s.label}`, detail: "The replica's data is gone from the storage pool.", recommendedAction: "Run a consistency check to create the replica again from the data source." });
     } else if (s.replicaState === "checking") {
       out.push({ ...about, key: `replica-checking:${s.id}`, type: "replica-checking", severity: "warning", title: `Consistency check in progress: ${s.label}`, detail: "The replica is being verified against the data source; this alert resolves itself when the check ends." });
     } else if (s.replicaState === "creation-pending") {

@@ -96,12 +96,14 @@ export function reconcileAlerts(db: CatalogDb, types: readonly string[], desired
   });
 }
 
-/** Informational alerts resolve themselves after a while (DPM: recovery succeeded after 3 days). */
+/** Informational event alerts that resolve themselves after a while (DPM: "recovery succeeded" after 3 days). */
+export const EXPIRING_INFO_TYPES = ["restore-succeeded"] as const;
+
 export function expireInformationalAlerts(db: CatalogDb, now: Date, olderThanMs = 3 * 24 * 3600_000): number {
   return db
     .update(alerts)
     .set({ active: false, resolvedAt: now, resolvedBy: "system" })
-    .where(and(eq(alerts.active, true), eq(alerts.severity, "info"), lt(alerts.raisedAt, new Date(now.getTime() - olderThanMs))))
+    .where(and(eq(alerts.active, true), eq(alerts.severity, "info"), inArray(alerts.type, [...EXPIRING_INFO_TYPES]), lt(alerts.raisedAt, new Date(now.getTime() - olderThanMs))))
     .run().changes;
 }
 

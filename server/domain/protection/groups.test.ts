@@ -241,10 +241,10 @@ describe("removeMembers", () => {
     expect(source(src.crm).groupId).not.toBeNull();
   });
 
-  // BUG: removedRecoveryPoints counts the manifests removed, and those include the replica's
+  // Was a bug (fixed): removedRecoveryPoints counts the manifests removed, and those include the replica's
   // (the last synchronization's manifest, which is not a recovery point): docs had 2 recovery
   // points, the result says 3.
-  it.fails("deleting the data reports how many recovery points were removed", () => {
+  it("deleting the data reports how many recovery points were removed", () => {
     protectedWithData({ headerFiles: true });
     expect(removeMembers(services, [src.docs], { keepData: false })).toEqual({ removedRecoveryPoints: 2 });
   });
@@ -357,12 +357,12 @@ describe("runNow", () => {
     expect(domainError(() => runNow(services.db, { type: "recovery-point", dataSourceId: src.docs }, T0, "alice")).message).toBe(`docs: job ${first} (recovery-point) is already queued`);
   });
 
-  // BUG: runNow asks pendingJobFor for ONE pending job among synchronization, recovery point and
+  // Was a bug (fixed): runNow asks pendingJobFor for ONE pending job among synchronization, recovery point and
   // express full, and compares only its type. With a synchronization (older) and a recovery point
   // both queued for docs, pendingJobFor returns the synchronization, so a second "recovery point
   // now" is queued beside the first instead of being skipped as "job N (recovery-point) is
   // already queued". Each click adds another recovery point job.
-  it.fails("a second recovery point is refused while one waits behind a synchronization", () => {
+  it("a second recovery point is refused while one waits behind a synchronization", () => {
     fourMembers();
     runNow(services.db, { type: "synchronization", dataSourceId: src.docs }, T0, "alice");
     const first = runNow(services.db, { type: "recovery-point", dataSourceId: src.docs }, T0, "alice").queued[0];

@@ -113,6 +113,7 @@ export function addMembers(db: CatalogDb, groupId: number, ids: number[], now: D
  */
 export function removeMembers(services: Services, ids: number[], o: { keepData: boolean }): { removedRecoveryPoints: number } {
   const now = services.clock.now();
+  let removedRecoveryPoints = 0;
   const manifests = services.db.transaction((tx) => {
     const rows = sourcesByIds(tx, ids);
     const notMember = rows.filter((r) => r.groupId === null);
@@ -124,6 +125,7 @@ export function removeMembers(services: Services, ids: number[], o: { keepData: 
       tx.update(dataSources).set({ groupId: null, protectedSince: null, replicaState: "creation-pending", replicaStateAt: now }).where(eq(dataSources.id, r.id)).run();
       if (!o.keepData) {
         const rps = tx.select({ manifestId: recoveryPoints.manifestId }).from(recoveryPoints).where(eq(recoveryPoints.dataSourceId, r.id)).all();
+        removedRecoveryPoints += rps.length;
         out.push(...rps.map((p) => p.manifestId).filter((m): m is string => !!m));
         const replica = tx.select({ m: dataSources.replicaManifest }).from(dataSources).where(eq(dataSources.id, r.id)).get()?.m;
         if (replica && !out.includes(replica)) out.push(replica);
@@ -145,7 +147,7 @@ export function removeMembers(services: Services, ids: number[], o: { keepData: 
       services.log.warn({ manifest: m, err: (err as Error).message }, "could not remove a recovery point's manifest; the next prune retries");
     }
   }
-  return { removedRecoveryPoints: manifests.length };
+  return { removedRecoveryPoints };
 }
 
 /** Stops protection of the whole group: its members leave it (keeping or deleting data) and the group is deleted. */
@@ -215,9 +217,10 @@ export function runNow(
         skipped.push({ dataSourceId: r.id, name: r.name, reason: allowed.reason });
         continue;
       }
-      const types: JobType[] = input.type === "consistency-check" ? ["consistency-check"] : ["synchronization", "recovery-point", "express-full"];
+      // A synchronization is covered by any data job waiting; the others only by one of their own type.
+      const types: JobType[] = input.type === "synchronization" ? ["synchronization", "recovery-point", "express-full"] : [input.type];
       const pending = pendingJobFor(tx, r.id, types);
-      if (pending && (pending.type === input.type || input.type === "synchronization")) {
+      if (pending) {
         skipped.push({ dataSourceId: r.id, name: r.name, reason: `job ${pending.id} (${pending.type}) is already ${pending.state}` });
         continue;
       }

@@ -232,10 +232,10 @@ describe("searchFiles", () => {
     expect(search(query)).toEqual(expected);
   });
 
-  // BUG: words shorter than three characters are dropped when the query also has a longer
+  // Was a bug (fixed): words shorter than three characters are dropped when the query also has a longer
   // word, so "q4 report" finds every report (q3's too) instead of the Q4 one. Each word the
   // user typed should have to match (the short ones through a LIKE on the trigram hits).
-  it.fails("a short word beside a long one still has to match", () => {
+  it("a short word beside a long one still has to match", () => {
     library();
     expect(search("q4 report")).toEqual(["docs:reports/Q4-Report.TXT"]);
   });

@@ -146,10 +146,17 @@ export function searchFiles(db: CatalogDb, o: { query: string; dataSourceId?: nu
   if (q.length === 0) return [];
   const match = ftsQuery(q);
   const sourceFilter = o.dataSourceId !== undefined ? sql`AND f.data_source_id = ${o.dataSourceId}` : sql``;
-  const like = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  const likeOf = (w: string) => `%${w.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  const like = likeOf(q);
+  // Words too short for the trigram index must still match: checked on the rows the index found.
+  const shortWords = q.split(/\s+/).filter((w) => w.length > 0 && w.length < 3);
+  const shortFilter = sql.join(
+    shortWords.map((w) => sql`AND f.path LIKE ${likeOf(w)} ESCAPE '\\'`),
+    sql` `,
+  );
   const rows = match
     ? db.all<{ id: number; dataSourceId: number; path: string }>(
-        sql`SELECT f.id AS id, f.data_source_id AS dataSourceId, f.path AS path FROM indexed_files_fts JOIN indexed_files f ON f.id = indexed_files_fts.rowid WHERE indexed_files_fts MATCH ${match} ${sourceFilter} ORDER BY f.id DESC LIMIT ${o.limit}`,
+        sql`SELECT f.id AS id, f.data_source_id AS dataSourceId, f.path AS path FROM indexed_files_fts JOIN indexed_files f ON f.id = indexed_files_fts.rowid WHERE indexed_files_fts MATCH ${match} ${sourceFilter} ${shortFilter} ORDER BY f.id DESC LIMIT ${o.limit}`,
       )
     : db.all<{ id: number; dataSourceId: number; path: string }>(sql`SELECT f.id AS id, f.data_source_id AS dataSourceId, f.path AS path FROM indexed_files f WHERE f.path LIKE ${like} ESCAPE '\\' ${sourceFilter} ORDER BY f.id DESC LIMIT ${o.limit}`);
   if (rows.length === 0) return [];

@@ -196,16 +196,16 @@ describe("requestRestore", () => {
     expect(JSON.parse(db.select().from(jobs).where(eq(jobs.id, id)).get()!.params).bytesTotal).toBe(6000);
   });
 
-  // BUG: the progress total sums, for each selected path, the first file_versions row with
+  // Was a bug (fixed): the progress total sums, for each selected path, the first file_versions row with
   // that path in ANY data source and ANY version, not the version the chosen recovery point
   // holds. Restoring reports/q3.txt from docsRp2 (where it is 300 bytes) gives bytesTotal 100
   // (its size in docsRp1); scans' notes.md (999 bytes) comes out as 7, the size of docs' notes.md.
-  it.fails("the progress total is the selected files' sizes in the chosen recovery point", () => {
+  it("the progress total is the selected files' sizes in the chosen recovery point", () => {
     const id = requestRestore(db, { dataSourceId: docs, recoveryPointId: docsRp2, target: "/srv/out", paths: ["reports/q3.txt"], existing: "copy" }, admin, T0);
     expect(JSON.parse(db.select().from(jobs).where(eq(jobs.id, id)).get()!.params).bytesTotal).toBe(300);
   });
 
-  it.fails("the progress total counts this data source's file, not another source's file with the same path", () => {
+  it("the progress total counts this data source's file, not another source's file with the same path", () => {
     const id = requestRestore(db, { dataSourceId: scans, recoveryPointId: scansRp, target: "/srv/out", paths: ["notes.md"], existing: "copy" }, admin, T0);
     expect(JSON.parse(db.select().from(jobs).where(eq(jobs.id, id)).get()!.params).bytesTotal).toBe(999);
   });

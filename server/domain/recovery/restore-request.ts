@@ -5,7 +5,7 @@
  * are relative paths inside the recovery point; help desk restores go to an alternate
  * location (DPM's recovery operator) unless an admin allowed the original location.
  */
-import { eq } from "drizzle-orm";
+import { and, eq, gte, lte } from "drizzle-orm";
 import type { CatalogDb } from "@/db/client";
 import { dataSources, fileVersions, indexedFiles } from "@/db/schema";
 import type { Role } from "@/db/schema";
@@ -67,13 +67,13 @@ export function requestRestore(db: CatalogDb, r: RestoreRequest, by: { username:
     let sum = 0;
     let all = true;
     for (const p of r.paths) {
+      // The version of this source's file that the chosen recovery point holds.
       const v = db
         .select({ size: fileVersions.size })
         .from(fileVersions)
         .innerJoin(indexedFiles, eq(indexedFiles.id, fileVersions.fileId))
-        .where(eq(indexedFiles.path, p))
-        .all()
-        .at(0);
+        .where(and(eq(indexedFiles.dataSourceId, source.id), eq(indexedFiles.path, p), lte(fileVersions.firstRecoveryPointId, rp.id), gte(fileVersions.lastRecoveryPointId, rp.id)))
+        .get();
       if (v) sum += v.size;
       else all = false;
     }
