@@ -40,12 +40,14 @@ interface Job {
   dataSourceId: number | null;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
+/** Polls `probe` until it returns a value; `seen` says what it last saw, for the timeout's message. */
+async function waitFor<T>(what: string, probe: (seen: { last?: unknown }) => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
   const until = Date.now() + timeoutMs;
+  const seen: { last?: unknown } = {};
   for (;;) {
-    const v = await probe();
+    const v = await probe(seen);
     if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last seen: ${JSON.stringify(seen.last)}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -93,12 +95,12 @@ describe("a server killed while a job runs", () => {
     // Running, with data moving: now the server dies without a chance to clean up.
     const running = await waitFor(
       "the job to run with progress",
-      async () => {
-        const j = (await admin.call("monitoring.job", { id: initial.id }, "query")).data as Job;
+      async (seen) => {
+        const j = (seen.last = (await admin.call("monitoring.job", { id: initial.id }, "query")).data as Job);
         expect(j.state).not.toMatch(/succeeded|failed|cancelled/); // the job must still be running when it is killed
         return j.state === "running" && j.bytesDone > 0 ? j : undefined;
       },
-      20_000,
+      60_000,
       50,
     );
     expect(running.bytesDone).toBeLessThan(FILES * FILE_SIZE);
@@ -126,8 +128,8 @@ describe("a server killed while a job runs", () => {
     expect(["queued", "running", "succeeded"]).toContain(retry!.state);
     const ended = await waitFor(
       "the retry to end",
-      async () => {
-        const j = (await admin.call("monitoring.job", { id: retry!.id }, "query")).data as Job;
+      async (seen) => {
+        const j = (seen.last = (await admin.call("monitoring.job", { id: retry!.id }, "query")).data as Job);
         return ["succeeded", "failed", "cancelled"].includes(j.state) ? j : undefined;
       },
       60_000,
@@ -158,5 +160,5 @@ describe("a server killed while a job runs", () => {
     expect(report).toMatchObject({ ok: true, chunkProblems: [], packProblems: [], recoveryPointProblems: [] });
     expect(report.recoveryPoints).toBeGreaterThanOrEqual(1);
     expect(report.bytesRead).toBeGreaterThanOrEqual(FILES * FILE_SIZE);
-  }, 150_000);
+  }, 180_000);
 });
