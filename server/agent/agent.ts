@@ -145,6 +145,16 @@ export class AgentState {
   }
 
   /** Forgets the owner and standbys (local operator's reset; needs access to the agent's files). */
+  /**
+   * The owner moved to another address (its port is chosen at each start). Only for an agent in
+   * the owner's own process: a remote agent learns a new address by pairing again.
+   */
+  updateOwnerUrl(url: string): void {
+    if (!this.data.owner || this.data.owner.url === url) return;
+    this.data.owner = { ...this.data.owner, url };
+    this.save();
+  }
+
   resetOwnership(): void {
     this.data.owner = null;
     this.data.standby = [];

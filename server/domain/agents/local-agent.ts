@@ -23,8 +23,9 @@ export async function startLocalAgent(services: Services, dataDir: string, log: 
     await pairComputer(services, { url: server.url, token: state.issuePairingToken(), builtIn: true });
     log.info({ agentId: state.id }, "built-in agent paired");
   } else {
-    // Its port is chosen anew at each start.
+    // Its port is chosen anew at each start, and the server's may change too.
     services.db.update(agents).set({ url: server.url }).where(eq(agents.id, state.id)).run();
+    state.updateOwnerUrl(self.url);
   }
   return { state, close: () => server.close() };
 }
