@@ -25,7 +25,7 @@ import { replicaAfter, replicaAllows, type ReplicaState } from "@/server/domain/
 import { expiredRecoveryPoints, forgetRecoveryPoints, getRecoveryPoint, recordRecoveryPoint, type IndexedFile } from "@/server/domain/recovery/recovery-points";
 import { raiseAlert } from "@/server/domain/monitoring/alerts";
 import { recordAuditEvent } from "@/server/domain/audit/record-audit-event";
-import type { JobContext, JobHandler } from "./runner";
+import { JobFailure, type JobContext, type JobHandler } from "./runner";
 
 type DataJob = "synchronization" | "recovery-point" | "express-full" | "consistency-check";
 
@@ -149,19 +149,23 @@ const restoreJob: JobHandler = async (ctx) => {
   } catch (err) {
     raiseAlert(services.db, { key: `restore-failed:${job.id}`, type: "restore-failed", severity: "critical", title: `Recovery failed: ${source.name}`, detail: (err as Error).message, dataSourceId: source.id, groupId: source.groupId, computerId: source.computerId, target: source.name, recommendedAction: `See job ${job.id}.` }, at());
     recordAuditEvent(services.db, { at: at(), username: job.requestedBy ?? "system", action: "restore.finished", target: `${source.computer}:${source.name}`, outcome: "failed", detail: `job ${job.id}: ${(err as Error).message}` });
+    ctx.log("info", "recorded in the audit log (restore.finished)");
     throw err;
   }
-  const failed = report.problems.filter((p) => p.outcome === "failed");
+  // Entries the restorer refused (they would have left the target, or met a symlink there) did not arrive either.
+  const failed = report.problems.filter((p) => p.outcome === "failed" || p.outcome === "refused");
   for (const p of report.problems.slice(0, 200)) ctx.log(p.outcome === "failed" ? "error" : "info", `${Buffer.from(p.path, "base64").toString("utf8")}: ${p.outcome}${p.detail ? ` (${p.detail})` : ""}`);
   ctx.progress({ files: Object.values(report.counts).reduce((a, b) => a + b, 0), bytes: report.bytes, bytesTotal: report.bytes, bytesPerSecond: 0 });
   const summary = Object.entries(report.counts).map(([k, v]) => `${v} ${k}`).join(", ");
   recordAuditEvent(services.db, { at: at(), username: job.requestedBy ?? "system", action: "restore.finished", target: `${source.computer}:${source.name}`, outcome: failed.length ? "failed" : "ok", detail: `job ${job.id}: recovery point ${rp.id} to ${report.target}: ${summary}` });
+  ctx.log("info", "recorded in the audit log (restore.finished)");
+  const result = { target: report.target, counts: report.counts, bytes: report.bytes, problems: report.problems.length, audited: true };
   if (failed.length) {
     raiseAlert(services.db, { key: `restore-failed:${job.id}`, type: "restore-failed", severity: "critical", title: `Recovery partly failed: ${source.name}`, detail: `${failed.length} entries could not be restored to ${report.target}.`, dataSourceId: source.id, groupId: source.groupId, computerId: source.computerId, target: source.name }, at());
-    throw new Error(`${failed.length} entries could not be restored (${summary}); see the log`);
+    throw new JobFailure(`${failed.length} entries could not be restored (${summary}); see the log`, result);
   }
   raiseAlert(services.db, { key: `restore-succeeded:${job.id}`, type: "restore-succeeded", severity: "info", title: `Recovery succeeded: ${source.name}`, detail: `Recovery point of ${rp.createdAt.toISOString()} restored to ${report.target}: ${summary}.`, dataSourceId: source.id, groupId: source.groupId, computerId: source.computerId, target: source.name }, at());
-  return { target: report.target, counts: report.counts, bytes: report.bytes, problems: report.problems.length };
+  return result;
 };
 
 /** Re-reads the pool (all of it or a sample of packs) and checks every chunk against its id. */

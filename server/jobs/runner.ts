@@ -33,6 +33,17 @@ export interface JobContext {
   log(level: "info" | "warn" | "error", message: string): void;
 }
 
+/** A failure that still has a result worth keeping (a restore's counts when some entries failed). */
+export class JobFailure extends Error {
+  constructor(
+    message: string,
+    readonly result: unknown,
+  ) {
+    super(message);
+    this.name = "JobFailure";
+  }
+}
+
 /** Runs one job; returns its result (stored as JSON) or throws why it failed. */
 export type JobHandler = (ctx: JobContext) => Promise<unknown>;
 
@@ -160,7 +171,8 @@ export class JobRunner {
           ctx.log("warn", `cancelled by ${entry.cancelledBy}`);
           outcome = "cancelled";
         } else {
-          markFailed(db, job.id, now(), this.stopping ? `the server stopped while the job was running (${message})` : message, "system");
+          if (latest) recordProgress(db, job.id, latest, now());
+          markFailed(db, job.id, now(), this.stopping ? `the server stopped while the job was running (${message})` : message, "system", err instanceof JobFailure ? err.result : undefined);
           ctx.log("error", message);
           outcome = "failed";
           if (this.stopping && job.attempt < MAX_ATTEMPTS) retryJob(db, job.id, now(), { trigger: "retry" });

@@ -87,8 +87,8 @@ export function markSucceeded(db: CatalogDb, id: number, now: Date, result?: unk
   move(db, id, "succeeded", { finishedAt: now, result: result === undefined ? null : JSON.stringify(result), error: null });
 }
 
-export function markFailed(db: CatalogDb, id: number, now: Date, error: string, endedBy: EndedBy = "system"): void {
-  move(db, id, "failed", { finishedAt: now, error: error.slice(0, 2000), endedBy });
+export function markFailed(db: CatalogDb, id: number, now: Date, error: string, endedBy: EndedBy = "system", result?: unknown): void {
+  move(db, id, "failed", { finishedAt: now, error: error.slice(0, 2000), endedBy, ...(result === undefined ? {} : { result: JSON.stringify(result) }) });
 }
 
 export function markCancelled(db: CatalogDb, id: number, now: Date, endedBy: EndedBy, why: string): void {

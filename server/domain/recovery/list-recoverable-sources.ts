@@ -8,6 +8,7 @@ export function listRecoverableSources(db: CatalogDb) {
     .select({
       id: dataSources.id,
       computer: protectedComputers.name,
+      name: dataSources.name,
       kind: dataSources.kind,
       path: dataSources.path,
       recoveryPoints: count(recoveryPoints.id),

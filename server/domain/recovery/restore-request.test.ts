@@ -191,9 +191,12 @@ describe("requestRestore", () => {
     expect(JSON.parse(row.params)).toEqual({ recoveryPointId: docsRp2, target: null, paths: null, existing: "overwrite", bytesTotal: 6000 });
   });
 
-  it("a selection that is not all indexed files (a folder) totals the whole recovery point", () => {
+  it("a selected folder totals the files under it, at this recovery point's versions", () => {
     const id = requestRestore(db, { dataSourceId: docs, recoveryPointId: docsRp2, target: "/srv/out", paths: ["reports", "notes.md"], existing: "copy" }, admin, T0);
-    expect(JSON.parse(db.select().from(jobs).where(eq(jobs.id, id)).get()!.params).bytesTotal).toBe(6000);
+    expect(JSON.parse(db.select().from(jobs).where(eq(jobs.id, id)).get()!.params).bytesTotal).toBe(307);
+    // "rep" is not the folder "reports": a prefix of a name covers nothing.
+    const none = requestRestore(db, { dataSourceId: docs, recoveryPointId: docsRp2, target: "/srv/out", paths: ["rep"], existing: "copy" }, admin, T0);
+    expect(JSON.parse(db.select().from(jobs).where(eq(jobs.id, none)).get()!.params).bytesTotal).toBe(0);
   });
 
   // Was a bug (fixed): the progress total sums, for each selected path, the first file_versions row with

@@ -5,7 +5,7 @@
  * are relative paths inside the recovery point; help desk restores go to an alternate
  * location (DPM's recovery operator) unless an admin allowed the original location.
  */
-import { and, eq, gte, lte } from "drizzle-orm";
+import { and, eq, gte, lte, or, sql } from "drizzle-orm";
 import type { CatalogDb } from "@/db/client";
 import { dataSources, fileVersions, indexedFiles } from "@/db/schema";
 import type { Role } from "@/db/schema";
@@ -61,23 +61,19 @@ export function requestRestore(db: CatalogDb, r: RestoreRequest, by: { username:
   const rp = getRecoveryPoint(db, r.recoveryPointId);
   if (rp.dataSourceId !== source.id) throw new DomainError("INVALID", `recovery point ${rp.id} is not one of ${source.name}'s`, undefined, { recoveryPointId: ["not a recovery point of this data source"] });
   if (source.kind === "sqlite" && r.target === undefined) throw new DomainError("INVALID", "a database is restored to an alternate folder, never over the live file", undefined, { target: ["required for a database"] });
-  // The total for the progress bar: the selected files' sizes when they are all indexed files, else the whole point.
+  // The total for the progress bar: the sizes of this source's files, at the version this
+  // recovery point holds, that the selection covers (a path or anything under it).
   let bytesTotal = rp.sizeBytes;
   if (r.paths?.length) {
-    let sum = 0;
-    let all = true;
-    for (const p of r.paths) {
-      // The version of this source's file that the chosen recovery point holds.
-      const v = db
-        .select({ size: fileVersions.size })
+    const covered = or(...r.paths.map((p) => or(eq(indexedFiles.path, p), sql`${indexedFiles.path} LIKE ${`${p.replace(/[\\%_]/g, (m) => `\\${m}`)}/%`} ESCAPE '\\'`)));
+    bytesTotal = Number(
+      db
+        .select({ total: sql<number>`coalesce(sum(${fileVersions.size}), 0)` })
         .from(fileVersions)
         .innerJoin(indexedFiles, eq(indexedFiles.id, fileVersions.fileId))
-        .where(and(eq(indexedFiles.dataSourceId, source.id), eq(indexedFiles.path, p), lte(fileVersions.firstRecoveryPointId, rp.id), gte(fileVersions.lastRecoveryPointId, rp.id)))
-        .get();
-      if (v) sum += v.size;
-      else all = false;
-    }
-    if (all) bytesTotal = sum;
+        .where(and(eq(indexedFiles.dataSourceId, source.id), lte(fileVersions.firstRecoveryPointId, rp.id), gte(fileVersions.lastRecoveryPointId, rp.id), covered))
+        .get()?.total ?? 0,
+    );
   }
   return enqueueJob(
     db,
