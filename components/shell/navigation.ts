@@ -24,7 +24,7 @@ export const NAVIGATION: NavSection[] = [
       { href: "/monitoring/jobs", label: "Jobs", roles: EVERYONE, procedure: "monitoring.jobs" },
     ],
   },
-  { label: "Protection", items: [{ href: "/protection", label: "Protection groups", roles: ["admin", "manager"], procedure: "protection.overview" }] },
+  { label: "Protection", items: [{ href: "/protection", label: "Protection groups", roles: ["admin", "manager"], procedure: "protection.groups" }] },
   { label: "Recovery", items: [{ href: "/recovery", label: "Recovery points", roles: ["admin", "manager", "helpdesk"], procedure: "recovery.sources" }] },
   { label: "Servers", items: [{ href: "/servers", label: "Servers", roles: ["admin", "manager"], procedure: "servers.list" }] },
   { label: "Tape", items: [{ href: "/tape", label: "Tape library", roles: ["admin", "manager", "tape"], procedure: "tape.inventory" }] },

@@ -1,0 +1,91 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc/trpc-provider";
+import { codeOf, fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { TextField } from "@/components/ui/field";
+import { Button } from "@/components/ui/button";
+import { Notice } from "@/components/ui/notice";
+
+const EMPTY = { url: "", token: "" };
+
+/** "wrong pairing token" → "Wrong pairing token." */
+const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? "" : "."}`;
+
+/**
+ * Pairs a protection agent with this server: its address and the one-time token it printed.
+ * The agent's data sources are read right after, so they can be protected at once.
+ */
+export function PairComputerForm() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [form, setForm] = useState(EMPTY);
+  const [paired, setPaired] = useState<{ name: string; sources: string[] } | null>(null);
+  const refresh = useMutation(trpc.protection.refreshSources.mutationOptions());
+  const pair = useMutation(
+    trpc.agents.pair.mutationOptions({
+      onSuccess: async (r) => {
+        setPaired({ name: r.name, sources: r.sources.map((s) => `${s.name} (${s.path})`) });
+        setForm(EMPTY);
+        // The catalog learns an agent's sources when it next reads them: read them now.
+        await refresh.mutateAsync().catch(() => undefined);
+        await queryClient.invalidateQueries(trpc.protection.pathFilter());
+        await queryClient.invalidateQueries(trpc.agents.pathFilter());
+      },
+    }),
+  );
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    setPaired(null);
+    pair.mutate({ url: form.url.trim(), token: form.token.trim() });
+  };
+  // Zod names the field; the agent's own refusals are placed where the admin can fix them.
+  const fields = Object.fromEntries(Object.entries(fieldErrorsOf(pair.error)).map(([k, v]) => [k, v?.map(sentence)]));
+  const code = codeOf(pair.error);
+  if (pair.error && !fields.url && !fields.token) {
+    const message = sentence(messageOf(pair.error));
+    if (code === "FORBIDDEN") fields.token = [`${message} A token works once and for 24 hours; start the agent with --new-token for a fresh one.`];
+    else if (code === "PRECONDITION_FAILED" && /cannot reach/.test(message)) fields.url = [`${message} Is the agent running, and is this its address?`];
+  }
+  const general = pair.error && !fields.url && !fields.token ? messageOf(pair.error) : null;
+
+  return (
+    <form onSubmit={onSubmit} method="post" noValidate aria-label="Pair a computer" className="space-y-4">
+      <div className="grid gap-4 md:grid-cols-2">
+        <TextField
+          label="Agent address"
+          name="url"
+          value={form.url}
+          onChange={(e) => setForm({ ...form, url: e.target.value })}
+          errors={fields.url}
+          placeholder="http://fileserver:3200"
+          autoComplete="off"
+          hint="Where the agent listens, as it printed: “is running at …”."
+        />
+        <TextField
+          label="Pairing token"
+          name="token"
+          value={form.token}
+          onChange={(e) => setForm({ ...form, token: e.target.value })}
+          errors={fields.token}
+          autoComplete="off"
+          spellCheck={false}
+          hint="The one-time token the agent printed when it started (valid 24 h)."
+        />
+      </div>
+      <div className="flex flex-wrap items-center gap-3">
+        <Button type="submit" disabled={pair.isPending || refresh.isPending}>
+          {pair.isPending ? "Pairing…" : "Pair computer"}
+        </Button>
+        {paired && (
+          <span role="status" className="text-sm text-green-700">
+            Paired with {paired.name}
+            {paired.sources.length ? `: ${paired.sources.join(", ")}` : " (it declares no data sources yet)"}.
+          </span>
+        )}
+      </div>
+      {general && <Notice tone="error">{general}</Notice>}
+    </form>
+  );
+}
