@@ -170,11 +170,18 @@ export async function restoreFrom(
       continue;
     }
     while (inFlight.size >= FILES_IN_FLIGHT) await Promise.race(inFlight);
-    const job = restoreEntry(store, e, abs, existing, syncLater, inFreshDir(abs)).then(
+    // Large files report their bytes chunk by chunk, so one big file does not look stalled.
+    let written = 0;
+    const onBytes = (n: number) => {
+      written += n;
+      progress.bytes += n;
+      o.onProgress?.({ ...progress });
+    };
+    const job = restoreEntry(store, e, abs, existing, syncLater, inFreshDir(abs), onBytes).then(
       (x) => {
         if (x.outcome !== "skipped") {
           progress.files++;
-          progress.bytes += e.size;
+          progress.bytes += e.size - written;
           result.bytes += e.size;
           o.onProgress?.({ ...progress });
         }
@@ -206,6 +213,7 @@ async function restoreEntry(
   existing: ExistingPolicy,
   syncLater: (abs: Buffer) => void,
   inFreshDir: boolean,
+  onBytes?: (n: number) => void,
 ): Promise<RestoreOutcome> {
   const present = inFreshDir ? false : await fs.promises.lstat(abs).then(() => true, () => false);
   let outcome: RestoreOutcome["outcome"] = "restored";
@@ -223,7 +231,7 @@ async function restoreEntry(
     // A file that replaces one already there is durable before the rename (a crash leaves the
     // old or the new file, never an empty one); a new file is synced later, in bulk.
     const replacing = present && existing === "overwrite";
-    await restoreFile(store, e, abs, replacing);
+    await restoreFile(store, e, abs, replacing, onBytes);
     if (!replacing) syncLater(abs);
   }
   return { path: e.path, outcome };
@@ -257,7 +265,7 @@ async function freeCopyName(abs: Buffer): Promise<Buffer> {
   }
 }
 
-async function restoreFile(store: ChunkReader, e: ManifestEntry, abs: Buffer, syncNow: boolean): Promise<void> {
+async function restoreFile(store: ChunkReader, e: ManifestEntry, abs: Buffer, syncNow: boolean, onBytes?: (n: number) => void): Promise<void> {
   const tmp = tempName(abs);
   const chunks = e.chunks ?? [];
   if (chunks.length <= 1 && e.size <= SMALL_FILE && !syncNow) {
@@ -300,6 +308,7 @@ async function restoreFile(store: ChunkReader, e: ManifestEntry, abs: Buffer, sy
       const bytes = await ahead.shift()!;
       fill();
       await fh.write(bytes);
+      onBytes?.(bytes.length);
     }
     if (syncNow) await fh.sync();
   } catch (err) {
