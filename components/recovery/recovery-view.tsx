@@ -13,6 +13,7 @@ import { messageOf } from "@/components/trpc/errors";
 import { BrowsePanel } from "./browse-panel";
 import { FileSearch } from "./file-search";
 import { RestoreWizard } from "./restore-wizard";
+import { HelpdeskOriginalToggle } from "./helpdesk-original-toggle";
 import type { RestoreDraft } from "./types";
 
 const TABS = [
@@ -31,7 +32,11 @@ export function RecoveryView() {
 
   return (
     <>
-      <PageHeader title="Recovery" description="Pick a data source and a recovery point from its calendar, or search for a file across all recovery points, and restore files, folders or an older version." />
+      <PageHeader
+        title="Recovery"
+        description="Pick a data source and a recovery point from its calendar, or search for a file across all recovery points, and restore files, folders or an older version."
+        actions={user?.role === "admin" ? <HelpdeskOriginalToggle /> : undefined}
+      />
       {sources.isPending || !user ? (
         <Skeleton rows={5} />
       ) : sources.isError ? (

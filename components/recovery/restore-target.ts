@@ -24,8 +24,8 @@ export const EXISTING_CHOICES: { value: ExistingPolicy; label: string; help: str
 ];
 
 /** Where a restore writes: the original location is an administrator's choice only (DPM's recovery operator restores elsewhere). */
-export function originalLocationRefusal(role: string, kind: string): string | null {
+export function originalLocationRefusal(role: string, kind: string, helpdeskMayRestoreToOriginal = false): string | null {
   if (kind === "sqlite") return "A database is always recovered to an alternate folder, never over the live file.";
-  if (role !== "admin") return "Help desk recovers to an alternate folder only; an administrator recovers over the original location.";
+  if (role !== "admin" && !helpdeskMayRestoreToOriginal) return "Help desk recovers to an alternate folder only, unless an administrator allows the original location (Recovery page).";
   return null;
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useId, useState, type ReactNode } from "react";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { Notice } from "@/components/ui/notice";
@@ -24,7 +24,8 @@ const STEPS = ["What", "Where", "Existing files", "Summary"] as const;
 export function RestoreWizard({ draft, role, onClose }: { draft: RestoreDraft; role: Role; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const originalRefusal = originalLocationRefusal(role, draft.source.kind);
+  const settings = useQuery(trpc.recovery.settings.queryOptions());
+  const originalRefusal = originalLocationRefusal(role, draft.source.kind, settings.data?.helpdeskMayRestoreToOriginal ?? false);
   const [step, setStep] = useState(0);
   const [mode, setMode] = useState<"original" | "alternate">(originalRefusal ? "alternate" : "original");
   const [target, setTarget] = useState("");

@@ -164,7 +164,7 @@ export class AgentState {
   /** Checks a pairing attempt; on success the server becomes the owner and the token is spent. */
   pair(token: string, server: ServerPeer, now = Date.now()): void {
     const p = this.data.pairing;
-    if (!p || now > p.expiresAt) throw new AuthError("no pairing token is pending (start the agent with --pair to issue one)");
+    if (!p || now > p.expiresAt) throw new AuthError("no pairing token is pending (start the agent with --new-token to issue one)");
     const given = Buffer.from(sha256(token), "hex");
     if (!timingSafeEqual(given, Buffer.from(p.tokenHash, "hex"))) {
       p.failures++;

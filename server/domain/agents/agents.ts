@@ -11,6 +11,7 @@ import { agentSourceLabel, type AgentDirectory } from "@/server/agent/agent-api"
 import { ProtocolError, keyIdOf } from "@/server/agent/protocol";
 import { listManifestIds, readHeader, type ManifestHeader } from "@/server/engine/manifest";
 import { DomainError } from "../errors";
+import { recordDiscoveredSources } from "../protection/data-sources";
 
 export function selfPeer(services: Services): SelfPeer {
   const self = services.db.select({ id: servers.id, name: servers.name }).from(servers).where(eq(servers.isSelf, true)).get();
@@ -41,7 +42,12 @@ export interface PairedComputer {
 export async function pairComputer(services: Services, input: { url: string; token: string; builtIn?: boolean }): Promise<PairedComputer> {
   const self = selfPeer(services);
   if (!self.url) throw new DomainError("PRECONDITION", "this server's URL is not known yet");
-  const desc = await pairAgent(input.url, input.token, self).catch(mapProtocol);
+  const desc = await pairAgent(input.url, input.token, self).catch((err: unknown) => {
+    // Pairing refusals belong to a field of the form: a wrong token, or an address that does not answer.
+    if (err instanceof ProtocolError && err.status === 401) throw new DomainError("FORBIDDEN", err.message, input.url, { token: [err.message] });
+    if (err instanceof ProtocolError && err.status === 502) throw new DomainError("PRECONDITION", err.message, input.url, { url: [err.message] });
+    return mapProtocol(err);
+  });
   const now = services.clock.now();
   return services.db.transaction((tx) => {
     const existing = tx.select({ computerId: agents.computerId }).from(agents).where(eq(agents.id, desc.id)).get();
@@ -57,6 +63,8 @@ export async function pairComputer(services: Services, input: { url: string; tok
       tx.insert(agents).values({ id: desc.id, computerId, url: input.url, publicKey: desc.publicKey, keyId: keyIdOf(desc.publicKey), builtIn: input.builtIn ?? false, pairedAt: now }).run();
     }
     const name = tx.select({ name: protectedComputers.name }).from(protectedComputers).where(eq(protectedComputers.id, computerId)).get()!.name;
+    // The data sources it declared are known at once, ready to be protected.
+    recordDiscoveredSources(tx, computerId, desc.sources, now);
     return { computerId, agentId: desc.id, name, sources: desc.sources };
   });
 }

@@ -219,6 +219,8 @@ const jobColumns = {
   bytesTotal: jobs.bytesTotal,
   bytesPerSecond: jobs.bytesPerSecond,
   requestedBy: jobs.requestedBy,
+  /** The first synchronization of a newly protected data source (DPM's initial replica). */
+  initialReplica: sql<number>`coalesce(json_extract(${jobs.params}, '$.initialReplica') = 1, 0)`.mapWith((v) => Number(v) === 1),
   computer: protectedComputers.name,
   group: protectionGroups.name,
 };

@@ -12,6 +12,7 @@ import { DomainError } from "../errors";
 import { checkAddMember, checkGroupName, checkShortTermPolicy, type PolicyIssue, type ShortTermPolicy } from "./short-term-policy";
 import { parseStoredPolicy } from "./policy-schema";
 import { listMembers } from "./data-sources";
+import type { Health } from "../monitoring/alerts";
 import { enqueueJob, pendingJobFor, type JobTrigger, type JobType } from "../jobs/job-queue";
 import { replicaAllows } from "../scheduling/job-rules";
 
@@ -166,7 +167,7 @@ export function listGroups(db: CatalogDb) {
   return groups.map((g) => {
     const own = members.filter((m) => m.groupId === g.id);
     const policy = parseStoredPolicy(g.policy, own.some((m) => m.kind === "sqlite"));
-    const health = own.some((m) => m.health === "critical") ? "critical" : own.some((m) => m.health === "warning") ? "warning" : "ok";
+    const health: Health = own.some((m) => m.health === "critical") ? "critical" : own.some((m) => m.health === "warning") ? "warning" : "ok";
     return { id: g.id, name: g.name, createdAt: g.createdAt, updatedAt: g.updatedAt, policy, members: own, health };
   });
 }
