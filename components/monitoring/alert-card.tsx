@@ -19,7 +19,7 @@ export type AlertNotice = { tone: "success" | "error"; text: string };
 export function AlertCard({ alert: a, now, canAct, onNotice }: { alert: AlertRow; now: Date; canAct: boolean; onNotice: (n: AlertNotice) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries(trpc.monitoring.alerts.pathFilter());
+  const refresh = () => Promise.all([queryClient.invalidateQueries(trpc.monitoring.alerts.pathFilter()), queryClient.invalidateQueries(trpc.monitoring.alertCounts.pathFilter())]);
   const onError = (e: unknown) => {
     onNotice({ tone: "error", text: messageOf(e) });
     return refresh();

@@ -1,7 +1,5 @@
 "use client";
 
-import type { AlertRow } from "./types";
-
 const SEVERITIES = ["critical", "warning", "info"] as const;
 const LABEL = { critical: "Active critical", warning: "Active warnings", info: "Active informational" } as const;
 const STYLE = {
@@ -12,14 +10,14 @@ const STYLE = {
 
 /**
  * Active alerts by severity, at a glance; each counter filters the list to its severity.
- * `active` is the list of active alerts (up to `cap`; beyond it the count reads "cap+").
+ * `counts` are the active alerts per severity, counted by the server.
  */
-export function AlertCounters({ active, cap, selected, onSelect }: { active: AlertRow[] | undefined; cap: number; selected: string; onSelect: (severity: (typeof SEVERITIES)[number]) => void }) {
+export function AlertCounters({ counts, selected, onSelect }: { counts: Record<(typeof SEVERITIES)[number], number> | undefined; selected: string; onSelect: (severity: (typeof SEVERITIES)[number]) => void }) {
   return (
     <div className="mb-6 grid gap-3 sm:grid-cols-3" aria-label="Active alerts by severity" role="group">
       {SEVERITIES.map((s) => {
-        const n = active?.filter((a) => a.severity === s).length;
-        const label = n === undefined ? "…" : active && active.length >= cap && n > 0 ? `${n}+` : String(n);
+        const n = counts?.[s];
+        const label = n === undefined ? "…" : String(n);
         const lit = (n ?? 0) > 0;
         return (
           <button

@@ -20,7 +20,6 @@ import { Segmented } from "./segmented";
 import { useNow } from "./time";
 import { useUrlFilters } from "./use-url-filters";
 
-const COUNT_CAP = 500;
 const FILTERS = {
   status: { default: "active", allowed: ["active", "inactive", "all"] },
   severity: { default: "", allowed: ["critical", "warning", "info"] },
@@ -49,7 +48,7 @@ export function AlertsView() {
   const filterKey = JSON.stringify(filter);
   const pagesMore = more.key === filterKey ? more.pages : 0;
   const first = useQuery({ ...trpc.monitoring.alerts.queryOptions({ ...filter, limit: ALERT_PAGE_SIZE }), placeholderData: keepPreviousData, refetchInterval: ALERTS_REFRESH_MS });
-  const active = useQuery({ ...trpc.monitoring.alerts.queryOptions({ active: true, limit: COUNT_CAP }), refetchInterval: ALERTS_REFRESH_MS });
+  const counts = useQuery({ ...trpc.monitoring.alertCounts.queryOptions(), refetchInterval: ALERTS_REFRESH_MS });
   const filtered = f.severity !== "" || f.type !== "";
 
   return (
@@ -58,7 +57,7 @@ export function AlertsView() {
         title="Alerts"
         description="Conditions that need attention (failed synchronizations, missed recovery points, inconsistent replicas, storage running out) and their history. The system raises alerts and resolves them when the condition clears."
       />
-      <AlertCounters active={active.data} cap={COUNT_CAP} selected={f.status === "active" ? f.severity : ""} onSelect={(s) => setFilters({ status: "active", severity: f.status === "active" && f.severity === s ? "" : s })} />
+      <AlertCounters counts={counts.data} selected={f.status === "active" ? f.severity : ""} onSelect={(s) => setFilters({ status: "active", severity: f.status === "active" && f.severity === s ? "" : s })} />
       <div className="mb-5 flex flex-wrap items-end gap-4">
         <Segmented label="Status" value={f.status as "active"} options={STATUS_OPTIONS} onChange={(v) => setFilters({ status: v })} />
         <div className="w-44">

@@ -3,7 +3,7 @@ import { ALERT_SEVERITIES, JOB_STATES } from "@/db/schema";
 import { ALL_ROLES, requireRole, router } from "../trpc";
 import { DomainError } from "@/server/domain/errors";
 import { getJob, listJobs, retryJob } from "@/server/domain/jobs/job-queue";
-import { acknowledgeAlert, inactivateAlert, listAlerts } from "@/server/domain/monitoring/alerts";
+import { acknowledgeAlert, countActiveAlerts, inactivateAlert, listAlerts } from "@/server/domain/monitoring/alerts";
 
 const ZId = z.number().int().positive();
 
@@ -53,6 +53,7 @@ export const monitoringRouter = router({
       }),
     )
     .query(({ ctx, input }) => listAlerts(ctx.services.db, input)),
+  alertCounts: requireRole("admin", "manager").query(({ ctx }) => countActiveAlerts(ctx.services.db)),
   acknowledgeAlert: requireRole("admin")
     .input(z.object({ id: ZId }))
     .mutation(({ ctx, input }) => acknowledgeAlert(ctx.services.db, input.id, ctx.user.username, ctx.services.clock.now())),

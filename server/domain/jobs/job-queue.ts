@@ -136,6 +136,8 @@ export function retryJob(db: CatalogDb, id: number, now: Date, o: { trigger: Job
     if (!row) throw new DomainError("NOT_FOUND", `no job ${id}`, String(id));
     const refusal = retryRefusal({ state: row.state, endedBy: row.endedBy ?? null });
     if (refusal) throw new DomainError("PRECONDITION", `job ${id} cannot be retried: ${refusal}`, String(id));
+    const retried = tx.select({ id: jobs.id }).from(jobs).where(eq(jobs.retryOf, id)).get();
+    if (retried) throw new DomainError("CONFLICT", `job ${id} was already retried as job ${retried.id}`, String(id));
     const newId = enqueueJob(
       tx,
       {
@@ -219,6 +221,8 @@ const jobColumns = {
   bytesTotal: jobs.bytesTotal,
   bytesPerSecond: jobs.bytesPerSecond,
   requestedBy: jobs.requestedBy,
+  /** The job that retried this one, if any (a job is retried once; retry the retry after that). */
+  retriedAs: sql<number | null>`(select r.id from jobs r where r.retry_of = ${jobs.id} limit 1)`,
   /** The first synchronization of a newly protected data source (DPM's initial replica). */
   initialReplica: sql<number>`coalesce(json_extract(${jobs.params}, '$.initialReplica') = 1, 0)`.mapWith((v) => Number(v) === 1),
   computer: protectedComputers.name,
@@ -229,7 +233,8 @@ const jobColumns = {
 function withEta<T extends { state: string; bytesDone: number; bytesTotal: number | null; bytesPerSecond: number }>(j: T) {
   const left = j.bytesTotal !== null ? Math.max(0, j.bytesTotal - j.bytesDone) : null;
   const etaSeconds = j.state === "running" && left !== null && j.bytesPerSecond > 0 ? Math.ceil(left / j.bytesPerSecond) : null;
-  return { ...j, etaSeconds, canRetry: retryRefusal({ state: j.state as JobState, endedBy: (j as unknown as { endedBy: EndedBy | null }).endedBy }) === null };
+  const retriedAs = (j as unknown as { retriedAs: number | null }).retriedAs;
+  return { ...j, etaSeconds, canRetry: retriedAs === null && retryRefusal({ state: j.state as JobState, endedBy: (j as unknown as { endedBy: EndedBy | null }).endedBy }) === null };
 }
 
 export function listJobs(db: CatalogDb, f: ListJobsFilter) {

@@ -156,6 +156,14 @@ export function listAlerts(db: CatalogDb, f: ListAlertsFilter) {
     .all();
 }
 
+/** Active alerts per severity, counted in the catalog (the Alerts page's counters). */
+export function countActiveAlerts(db: CatalogDb): Record<Severity, number> {
+  const rows = db.select({ severity: alerts.severity, n: sql<number>`count(*)` }).from(alerts).where(eq(alerts.active, true)).groupBy(alerts.severity).all();
+  const out: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
+  for (const r of rows) out[r.severity] = Number(r.n);
+  return out;
+}
+
 export type Health = "ok" | "warning" | "critical";
 
 /** Each data source's health is its worst active alert (info counts as OK). */
