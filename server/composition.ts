@@ -7,7 +7,7 @@ import { LoginThrottle, type LoginThrottleOptions } from "./domain/auth/login-th
 import { ProtectionRuntime } from "./protection-runtime";
 import { JobRunner } from "./jobs/runner";
 import { protectionJobHandlers } from "./jobs/protection-jobs";
-import { refreshAlerts } from "./jobs/protection-loop";
+import { refreshSourceAlerts } from "./jobs/protection-loop";
 
 export const CATALOG_FILE = "catalog.db";
 
@@ -35,6 +35,8 @@ export function createServices(o: {
 /** The runner with the protection job types; alerts follow each job's outcome at once. */
 export function createJobRunner(services: Services): JobRunner {
   const runner = new JobRunner(services, protectionJobHandlers());
-  runner.onJobEnded = () => refreshAlerts(services, services.clock.now());
+  runner.onJobEnded = (job) => {
+    if (job.dataSourceId !== null) refreshSourceAlerts(services, job.dataSourceId, services.clock.now());
+  };
   return runner;
 }

@@ -42,6 +42,8 @@ export const jobs = sqliteTable(
     index("jobs_created_idx").on(t.createdAt),
     index("jobs_source_idx").on(t.dataSourceId, t.createdAt),
     index("jobs_type_idx").on(t.type, t.createdAt),
+    // Job outcomes per day by type (reports) without reading the table.
+    index("jobs_created_state_type_idx").on(t.createdAt, t.state, t.type),
   ],
 );
 

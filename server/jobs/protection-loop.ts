@@ -151,8 +151,8 @@ export async function rediscoverSources(services: Services): Promise<void> {
   }
 }
 
-/** What the alert conditions look at, for every protected data source. */
-export function sourceSnapshots(services: Services): SourceSnapshot[] {
+/** What the alert conditions look at, for every protected data source (or one). */
+export function sourceSnapshots(services: Services, only?: number): SourceSnapshot[] {
   const rows = services.db
     .select({
       id: dataSources.id,
@@ -166,12 +166,13 @@ export function sourceSnapshots(services: Services): SourceSnapshot[] {
       present: dataSources.present,
       protectedSince: dataSources.protectedSince,
       latest: sql<number | null>`(select max(${recoveryPoints.createdAt}) from ${recoveryPoints} where ${recoveryPoints.dataSourceId} = ${dataSources.id})`,
-      lastJobId: sql<number | null>`(select id from ${jobs} where ${jobs.dataSourceId} = ${dataSources.id} and ${jobs.type} in ('synchronization','recovery-point','express-full','consistency-check') and ${jobs.state} in ('succeeded','failed') order by id desc limit 1)`,
+      // Newest first along the (data source, created) index, stopping at the first ended data job.
+      lastJobId: sql<number | null>`(select id from ${jobs} where ${jobs.dataSourceId} = ${dataSources.id} and ${jobs.type} in ('synchronization','recovery-point','express-full','consistency-check') and ${jobs.state} in ('succeeded','failed') order by ${jobs.createdAt} desc, id desc limit 1)`,
     })
     .from(dataSources)
     .innerJoin(protectionGroups, eq(protectionGroups.id, dataSources.groupId))
     .innerJoin(protectedComputers, eq(protectedComputers.id, dataSources.computerId))
-    .where(isNotNull(dataSources.groupId))
+    .where(only === undefined ? isNotNull(dataSources.groupId) : and(isNotNull(dataSources.groupId), eq(dataSources.id, only)))
     .all();
   const jobIds = rows.map((r) => r.lastJobId).filter((x): x is number => x !== null);
   const lastJobs = new Map(
@@ -224,6 +225,15 @@ function stalledJobs(services: Services, now: Date): AlertCondition[] {
       recommendedAction: "Look at the running jobs (Monitoring → Jobs) and cancel one that is stuck.",
     },
   ];
+}
+
+/**
+ * After a job: only its data source's conditions are looked at again (the whole catalog is,
+ * every minute). With thousands of data sources a full pass is not free.
+ */
+export function refreshSourceAlerts(services: Services, dataSourceId: number, now: Date): { raised: number; resolved: number } {
+  const types = CONDITION_TYPES.filter((t) => t !== "storage-nearly-full");
+  return reconcileAlerts(services.db, types, desiredAlerts(sourceSnapshots(services, dataSourceId), null, now), now, { dataSourceId });
 }
 
 /** Raises what is wrong now and resolves what is no longer wrong. */

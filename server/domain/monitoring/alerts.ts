@@ -25,6 +25,12 @@ export interface AlertCondition {
   computerId?: number | null;
 }
 
+/**
+ * `active = 1` as a literal: SQLite uses the partial index on active keys only when the query
+ * says so in the same words (a bound parameter would make every lookup scan all alerts).
+ */
+const ACTIVE = sql`${alerts.active} = 1`;
+
 /** Raises the alert, or refreshes the active one with the same key. Returns its id. */
 export function raiseAlert(db: CatalogDb, c: AlertCondition, now: Date): number {
   const fields = {
@@ -39,7 +45,7 @@ export function raiseAlert(db: CatalogDb, c: AlertCondition, now: Date): number 
     computerId: c.computerId ?? null,
     lastSeenAt: now,
   };
-  const active = db.select({ id: alerts.id }).from(alerts).where(and(eq(alerts.key, c.key), eq(alerts.active, true))).get();
+  const active = db.select({ id: alerts.id }).from(alerts).where(and(eq(alerts.key, c.key), ACTIVE)).get();
   if (active) {
     db.update(alerts).set(fields).where(eq(alerts.id, active.id)).run();
     return active.id;
@@ -53,7 +59,7 @@ export function raiseAlert(db: CatalogDb, c: AlertCondition, now: Date): number 
 
 /** The condition cleared: the active alert with this key (if any) becomes inactive. */
 export function resolveAlert(db: CatalogDb, key: string, now: Date, by = "system"): boolean {
-  return db.update(alerts).set({ active: false, resolvedAt: now, resolvedBy: by }).where(and(eq(alerts.key, key), eq(alerts.active, true))).run().changes > 0;
+  return db.update(alerts).set({ active: false, resolvedAt: now, resolvedBy: by }).where(and(eq(alerts.key, key), ACTIVE)).run().changes > 0;
 }
 
 export function acknowledgeAlert(db: CatalogDb, id: number, user: string, now: Date): void {
@@ -71,19 +77,21 @@ export function inactivateAlert(db: CatalogDb, id: number, user: string, now: Da
   db.update(alerts).set({ active: false, resolvedAt: now, resolvedBy: user }).where(eq(alerts.id, id)).run();
 }
 
-/** Active alert keys with this prefix (`sync-failed:`), for reconciliation. */
-export function activeAlertKeys(db: CatalogDb, types: readonly string[]): Set<string> {
+/** Active alert keys of these types (optionally about one data source only), for reconciliation. */
+export function activeAlertKeys(db: CatalogDb, types: readonly string[], scope?: { dataSourceId: number }): Set<string> {
   if (types.length === 0) return new Set();
-  return new Set(db.select({ key: alerts.key }).from(alerts).where(and(eq(alerts.active, true), inArray(alerts.type, [...types]))).all().map((r) => r.key));
+  const where = [ACTIVE, inArray(alerts.type, [...types])];
+  if (scope) where.push(eq(alerts.dataSourceId, scope.dataSourceId));
+  return new Set(db.select({ key: alerts.key }).from(alerts).where(and(...where)).all().map((r) => r.key));
 }
 
 /**
  * Makes the active alerts of the given condition types exactly `desired`: raises what is
  * new or still true (refreshing it), resolves what no longer holds.
  */
-export function reconcileAlerts(db: CatalogDb, types: readonly string[], desired: readonly AlertCondition[], now: Date): { raised: number; resolved: number } {
+export function reconcileAlerts(db: CatalogDb, types: readonly string[], desired: readonly AlertCondition[], now: Date, scope?: { dataSourceId: number }): { raised: number; resolved: number } {
   return db.transaction((tx) => {
-    const before = activeAlertKeys(tx, types);
+    const before = activeAlertKeys(tx, types, scope);
     const want = new Set(desired.map((d) => d.key));
     let raised = 0;
     let resolved = 0;
