@@ -348,6 +348,7 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
         const b = buf.subarray(0, bytesRead);
         size += bytesRead;
         progress.bytesRead += bytesRead;
+        report(); // throttled: a large file shows its reading, not only its end
         for (const c of chunker.push(b)) await take(c);
       }
     } finally {
@@ -368,6 +369,7 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
       store.chunker,
       async (c) => {
         progress.bytesRead += c.rawLength;
+        report();
         await storeIfMissing(c.id, c.rawLength, () => c);
       },
       { credit: WORKER_FILE_CREDIT, signal: o.signal },
@@ -396,6 +398,7 @@ async function runBackup(store: BackupTarget, root: string, label: string, compr
   };
 
   const rootBuf = Buffer.from(root);
+  report(true); // at once: the estimate of the total (the parent's size) is known before any file
   try {
     for await (const { rel, abs, stat: s } of walk(rootBuf, null, o.signal)) {
       const base = { path: rel, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtimeMs: s.mtimeMs, ino: s.ino, ctimeMs: s.ctimeMs };

@@ -86,7 +86,8 @@ function dataJob(type: DataJob): JobHandler {
         signal,
         onProgress: (p) => {
           started = true;
-          ctx.progress({ files: p.files, bytes: p.bytes, bytesTotal: p.estimatedBytes, bytesPerSecond: p.rate });
+          // Files finish in walk order while later ones are already being read: what was read is the better "done" mid-file.
+          ctx.progress({ files: p.files, bytes: Math.max(p.bytes, p.bytesRead), bytesTotal: p.estimatedBytes, bytesPerSecond: p.rate });
         },
       });
     } catch (err) {
