@@ -32,9 +32,10 @@ describe("getStorageUsage", () => {
       { day: "2026-11-23", addedBytes: 200, cumulativeBytes: 700 },
       { day: "2026-11-24", addedBytes: 150, cumulativeBytes: 850 },
     ]);
-    // 850 bytes over 3.5 days (today is half over): ~242.86 a day; 1,000,000 free -> 4117 days.
-    expect(s.averageDailyGrowthBytes).toBeCloseTo(850 / 3.5, 6);
-    expect(s.daysUntilFull).toBe(4117);
+    // 850 bytes since the range's first recovery point (Nov 21 10:00, 3 days 2 hours before now):
+    // ~275.7 a day; 1,000,000 free -> 3627 days.
+    expect(s.averageDailyGrowthBytes).toBeCloseTo(850 / (3 + 2 / 24), 6);
+    expect(s.daysUntilFull).toBe(3627);
     expect(s.pool.poolBytes).toBe(123_456);
   });
 

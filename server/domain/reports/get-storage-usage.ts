@@ -11,7 +11,7 @@ export interface StorageUsage {
   /** Bytes recovery points added to the pool per day (new chunks, compressed), and their running total. */
   perDay: { day: string; addedBytes: number; cumulativeBytes: number }[];
   addedBytes: number;
-  /** addedBytes over the days of the range that have passed (today by the hour). */
+  /** addedBytes per day since the first recovery point in the range (at least a day), or over the range's elapsed days. */
   averageDailyGrowthBytes: number;
   /**
    * Free disk / average daily growth, rounded down; null when the pool is not growing over
@@ -26,7 +26,12 @@ export function getStorageUsage(db: CatalogDb, w: ReportWindow & { pool: PoolUsa
   const stats = w.stats ?? readDailyCatalogStats(db, days, { now: w.now });
   let cumulative = 0;
   const perDay = stats.totals.map((d) => ({ day: dayLabel(d.day), addedBytes: d.addedBytes, cumulativeBytes: (cumulative += d.addedBytes) }));
-  const average = days.elapsedDays > 0 ? cumulative / days.elapsedDays : 0;
+  // Averaged over the days since the first recovery point of the range (at least one day): a
+  // server protecting for two days has not been growing for thirty.
+  const first = db.get<{ t: number | null }>(sql`SELECT min(created_at) AS t FROM recovery_points WHERE created_at >= ${days.startMs}`)?.t ?? null;
+  const since = first === null ? days.elapsedDays : Math.max(1, (Math.min(days.endMs, w.now.getTime()) - Math.max(days.startMs, Number(first))) / 86_400_000);
+  const growthDays = Math.min(days.elapsedDays, since);
+  const average = growthDays > 0 ? cumulative / Math.max(growthDays, Math.min(1, days.elapsedDays)) : 0;
   const free = w.pool.diskFreeBytes;
   return {
     protectedBytes: readProtectedBytes(db),

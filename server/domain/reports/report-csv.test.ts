@@ -61,6 +61,6 @@ describe("exportReportCsv", () => {
     const lines = exportReportCsv(f.db, { ...w, dataset: "storage" }).csv.trimEnd().split("\r\n");
     expect(lines[0]).toBe("metric,day,value");
     expect(lines.slice(1, 5)).toEqual(["added_bytes,2026-11-21,700", "added_bytes,2026-11-22,800", "added_bytes,2026-11-23,300", "added_bytes,2026-11-24,200"]);
-    expect(lines.slice(5)).toEqual(["protected_bytes,,4000", "pool_bytes,,1", "disk_total_bytes,,2", "disk_free_bytes,,3", "average_daily_growth_bytes,,571", "days_until_full,,0"]);
+    expect(lines.slice(5)).toEqual(["protected_bytes,,4000", "pool_bytes,,1", "disk_total_bytes,,2", "disk_free_bytes,,3", "average_daily_growth_bytes,,615", "days_until_full,,0"]);
   });
 });
