@@ -44,6 +44,8 @@ export const jobs = sqliteTable(
     index("jobs_type_idx").on(t.type, t.createdAt),
     // Job outcomes per day by type (reports) without reading the table.
     index("jobs_created_state_type_idx").on(t.createdAt, t.state, t.type),
+    // "Was this job retried already?" for each listed job.
+    index("jobs_retry_of_idx").on(t.retryOf),
   ],
 );
 
