@@ -44,8 +44,10 @@ export async function pairComputer(services: Services, input: { url: string; tok
   if (!self.url) throw new DomainError("PRECONDITION", "this server's URL is not known yet");
   const desc = await pairAgent(input.url, input.token, self).catch((err: unknown) => {
     // Pairing refusals belong to a field of the form: a wrong token, or an address that does not answer.
-    if (err instanceof ProtocolError && err.status === 401) throw new DomainError("FORBIDDEN", err.message, input.url, { token: [err.message] });
-    if (err instanceof ProtocolError && err.status === 502) throw new DomainError("PRECONDITION", err.message, input.url, { url: [err.message] });
+    if (err instanceof ProtocolError && err.status === 401) {
+      throw new DomainError("FORBIDDEN", err.message, input.url, { token: [`${err.message}. A token works once and for 24 hours; start the agent with --new-token for a fresh one.`] });
+    }
+    if (err instanceof ProtocolError && err.status === 502) throw new DomainError("PRECONDITION", err.message, input.url, { url: [`${err.message}. Is the agent running, and is this its address?`] });
     return mapProtocol(err);
   });
   const now = services.clock.now();
