@@ -116,15 +116,15 @@ export function AlertsView() {
 function NoAlerts({ status, filtered, onShow }: { status: string; filtered: boolean; onShow: (status: string) => void }) {
   const trpc = useTRPC();
   const any = useQuery(trpc.monitoring.alerts.queryOptions({ limit: 1 }));
-  const overview = useQuery(trpc.protection.overview.queryOptions());
+  const groupsQuery = useQuery(trpc.protection.groups.queryOptions());
   if (filtered)
     return (
       <EmptyState title="No alerts match these filters" action={<Button variant="secondary" onClick={() => onShow(status)}>Clear filters</Button>}>
         Nothing of this severity or type is {status === "all" ? "on record" : status}.
       </EmptyState>
     );
-  if (any.isPending || overview.isPending) return <Skeleton rows={2} />;
-  const groups = overview.data?.groups.length ?? 0;
+  if (any.isPending || groupsQuery.isPending) return <Skeleton rows={2} />;
+  const groups = groupsQuery.data?.length ?? 0;
   const history = (any.data?.length ?? 0) > 0;
   if (groups === 0 && !history)
     return (

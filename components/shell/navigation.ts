@@ -28,7 +28,7 @@ export const NAVIGATION: NavSection[] = [
   { label: "Recovery", items: [{ href: "/recovery", label: "Recovery points", roles: ["admin", "manager", "helpdesk"], procedure: "recovery.sources" }] },
   { label: "Servers", items: [{ href: "/servers", label: "Servers", roles: ["admin", "manager"], procedure: "servers.list" }] },
   { label: "Tape", items: [{ href: "/tape", label: "Tape library", roles: ["admin", "manager", "tape"], procedure: "tape.inventory" }] },
-  { label: "Reports", items: [{ href: "/reports", label: "Reports", roles: ["admin", "manager"], procedure: "reports.history" }] },
+  { label: "Reports", items: [{ href: "/reports", label: "Reports", roles: ["admin", "manager"], procedure: "reports.dashboard" }] },
   {
     label: "Settings",
     items: [

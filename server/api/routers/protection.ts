@@ -4,7 +4,6 @@ import { ZShortTermPolicy } from "@/server/domain/protection/policy-schema";
 import { checkGroupName, checkShortTermPolicy, defaultShortTermPolicy, MAX_RECOVERY_POINTS_PER_DAY, MAX_RETENTION_DAYS, SYNC_INTERVALS, WEEKDAYS, type ShortTermPolicy } from "@/server/domain/protection/short-term-policy";
 import { addMembers, createGroup, getGroup, listGroups, removeMembers, runNow, stopProtection, updateGroupPolicy } from "@/server/domain/protection/groups";
 import { listComputersWithSources, listUnprotectedSources } from "@/server/domain/protection/data-sources";
-import { listProtectionOverview } from "@/server/domain/protection/list-protection-overview";
 import { rediscoverSources } from "@/server/jobs/protection-loop";
 
 const ZId = z.number().int().positive();
@@ -12,7 +11,6 @@ const ZJobKind = z.enum(["synchronization", "recovery-point", "express-full", "c
 
 /** Protection groups and their members (admins change, managers read). */
 export const protectionRouter = router({
-  overview: requireRole("admin", "manager").query(({ ctx }) => listProtectionOverview(ctx.services.db)),
   groups: requireRole("admin", "manager").query(({ ctx }) => listGroups(ctx.services.db)),
   group: requireRole("admin", "manager")
     .input(z.object({ id: ZId }))

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { requireRole, router } from "../trpc";
-import { getRecoveryPointHistory } from "@/server/domain/reports/get-recovery-point-history";
 import { getReportsDashboard } from "@/server/domain/reports/get-reports-dashboard";
 import { REPORT_DATASETS, exportReportCsv } from "@/server/domain/reports/report-csv";
 import { measurePoolUsage } from "@/server/domain/reports/pool-usage";
@@ -26,10 +25,6 @@ const windowOf = (now: Date, range: ReportRangeInput) => ({ now, ...("days" in r
 
 /** The manager's read-only health charts and exports: queries only. */
 export const reportsRouter = router({
-  history: requireRole("admin", "manager")
-    .input(z.object({ days: z.number().int().min(1).max(366).default(30) }))
-    .query(({ ctx, input }) => getRecoveryPointHistory(ctx.services.db, { now: ctx.services.clock.now(), days: input.days })),
-
   dashboard: requireRole("admin", "manager")
     .input(reportRangeInput)
     .query(({ ctx, input }) => {
