@@ -138,3 +138,43 @@ describe("protection end to end (real agent, real pool, in-memory catalog)", () 
     expect((await errorOf(rig.manager().protection.createGroup({ name: "Three", policy: defaultShortTermPolicy({ hasDatabases: false }), members: [source.id] }))).code).toBe("FORBIDDEN");
   });
 });
+
+describe("databases", () => {
+  it("a SQLite source gets an initial replica, express full recovery points, and restores only to an alternate folder", async () => {
+    const base = fs.mkdtempSync(path.join(process.env.TMPDIR ?? "/tmp", "custodian-db-"));
+    const file = path.join(base, "app.db");
+    const Database = (await import("better-sqlite3")).default;
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    db.prepare("INSERT INTO t (v) VALUES (?)").run("first");
+    const rig = await protectionRig({ sources: [{ name: "app-db", kind: "sqlite", path: file }] });
+    rigs.push(rig);
+    try {
+      const source = (await rig.admin().protection.computers())[0]!.sources[0]!;
+      expect(source.kind).toBe("sqlite");
+      const { id } = await rig.admin().protection.createGroup({ name: "Databases", policy: defaultShortTermPolicy({ hasDatabases: true }), members: [source.id] });
+      await rig.drain();
+      db.prepare("INSERT INTO t (v) VALUES (?)").run("second"); // written while the database is open, as a live application would
+      rig.clock.advance(60_000);
+      const run = await rig.admin().protection.runNow({ type: "express-full", groupId: id });
+      expect(run.queued).toHaveLength(1);
+      await rig.drain();
+      const rps = await rig.admin().recovery.recoveryPoints({ dataSourceId: source.id });
+      expect(rps.map((r) => r.kind)).toEqual(["incremental", "express-full"]);
+      // Never over the live file: a database restores to an alternate folder.
+      expect((await errorOf(rig.admin().recovery.restore({ dataSourceId: source.id, recoveryPointId: rps[1]!.id }))).code).toBe("BAD_REQUEST");
+      const target = path.join(base, "restored");
+      const { jobId } = await rig.admin().recovery.restore({ dataSourceId: source.id, recoveryPointId: rps[1]!.id, target });
+      await rig.drain();
+      expect((await rig.admin().monitoring.job({ id: jobId })).state).toBe("succeeded");
+      const restoredFile = fs.readdirSync(target).map((f) => path.join(target, f)).find((f) => !f.endsWith("-wal") && !f.endsWith("-shm"))!;
+      const copy = new Database(restoredFile, { readonly: true });
+      expect(copy.prepare("SELECT v FROM t ORDER BY id").pluck().all()).toEqual(["first", "second"]);
+      expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
+      copy.close();
+    } finally {
+      db.close();
+    }
+  });
+});
