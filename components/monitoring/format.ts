@@ -22,7 +22,7 @@ export const TRIGGER_LABEL: Record<string, string> = {
   user: "A user",
   system: "The system (e.g. an initial replica or an automatic check)",
   retry: "Automatic retry",
-  demo: "Demo set-up",
+  demo: "Demo operator (demo mode)",
 };
 
 /** The job states the Jobs page filters on; "active" covers what has not ended yet. */
