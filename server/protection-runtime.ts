@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ChunkStore } from "@/server/engine/chunk-store";
 import { loadOrCreateIdentity, type Identity } from "@/server/agent/protocol";
+import type { AgentState } from "@/server/agent/agent";
 
 /**
  * The data path's resources of one server process, opened on first use: the storage pool
@@ -13,6 +14,8 @@ export class ProtectionRuntime {
   private id: Identity | null = null;
   /** This server's URL as agents reach it; set once the HTTP listener is up. */
   publicUrl = "";
+  /** The built-in agent's state (its data sources), once `serve` started it. */
+  localAgent: AgentState | null = null;
 
   constructor(readonly dataDir: string) {}
 

@@ -15,6 +15,7 @@ import { Notice } from "@/components/ui/notice";
 import { Skeleton } from "@/components/ui/skeleton";
 import { formatDateTime } from "@/components/ui/format";
 import { PairComputerForm } from "./pair-computer-form";
+import { AddLocalSourceForm } from "./add-local-source-form";
 
 type Computer = inferRouterOutputs<AppRouter>["protection"]["computers"][number];
 type Agent = inferRouterOutputs<AppRouter>["agents"]["list"][number];
@@ -66,7 +67,7 @@ export function ComputersSection() {
             </EmptyState>
           )}
           {list.map((c) => (
-            <ComputerCard key={c.id} computer={c} agent={agents.data?.find((a) => a.computerId === c.id)} />
+            <ComputerCard key={c.id} computer={c} agent={agents.data?.find((a) => a.computerId === c.id)} isAdmin={isAdmin} />
           ))}
         </>
       )}
@@ -79,7 +80,7 @@ export function ComputersSection() {
   );
 }
 
-function ComputerCard({ computer: c, agent }: { computer: Computer; agent: Agent | undefined }) {
+function ComputerCard({ computer: c, agent, isAdmin }: { computer: Computer; agent: Agent | undefined; isAdmin: boolean }) {
   return (
     <Card
       title={
@@ -95,10 +96,14 @@ function ComputerCard({ computer: c, agent }: { computer: Computer; agent: Agent
       }
     >
       {c.sources.length === 0 ? (
-        <p className="text-sm text-slate-600">
-          This agent offers no data sources. Restart it with <code className={code}>--folder NAME=PATH</code> or <code className={code}>--sqlite NAME=PATH</code>, then
-          refresh the data sources.
-        </p>
+        c.builtIn ? (
+          <p className="text-sm text-slate-600">This server&apos;s built-in agent offers no data sources yet{isAdmin ? ": add a folder or a database of this server below." : "."}</p>
+        ) : (
+          <p className="text-sm text-slate-600">
+            This agent offers no data sources. Restart it with <code className={code}>--folder NAME=PATH</code> or <code className={code}>--sqlite NAME=PATH</code>, then
+            refresh the data sources.
+          </p>
+        )
       ) : (
         <ul aria-label={`Data sources of ${c.name}`} className="divide-y divide-slate-100 text-sm">
           {c.sources.map((s) => (
@@ -120,6 +125,7 @@ function ComputerCard({ computer: c, agent }: { computer: Computer; agent: Agent
           ))}
         </ul>
       )}
+      {c.builtIn && isAdmin && <AddLocalSourceForm />}
     </Card>
   );
 }

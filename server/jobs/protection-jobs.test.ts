@@ -139,6 +139,28 @@ describe("protection end to end (real agent, real pool, in-memory catalog)", () 
   });
 });
 
+describe("the built-in agent's data sources", () => {
+  it("an admin adds a folder of the server's own computer; bad names and paths are refused per field", async () => {
+    const { rig, base } = await folderRig();
+    const extra = path.join(base, "extra");
+    fs.mkdirSync(extra);
+    const refused = async (input: { name: string; kind: "folder" | "sqlite"; path: string }) => {
+      const err = await errorOf(rig.admin().agents.addLocalSource(input));
+      return [err.code, Object.keys((err.cause as DomainError | undefined)?.fieldErrors ?? {})];
+    };
+    expect(await refused({ name: "x", kind: "folder", path: "relative/dir" })).toEqual(["BAD_REQUEST", ["path"]]);
+    expect(await refused({ name: "x", kind: "folder", path: path.join(base, "nope") })).toEqual(["BAD_REQUEST", ["path"]]);
+    expect(await refused({ name: "x", kind: "sqlite", path: extra })).toEqual(["BAD_REQUEST", ["path"]]);
+    expect(await refused({ name: "bad/name", kind: "folder", path: extra })).toEqual(["BAD_REQUEST", ["name"]]);
+    expect(await refused({ name: "docs", kind: "folder", path: extra })).toEqual(["CONFLICT", ["name"]]);
+    expect((await errorOf(rig.helpdesk().agents.addLocalSource({ name: "extra", kind: "folder", path: extra }))).code).toBe("FORBIDDEN");
+    await rig.admin().agents.addLocalSource({ name: "extra", kind: "folder", path: extra });
+    const sources = (await rig.admin().protection.computers())[0]!.sources.map((s) => [s.name, s.path, s.groupId]);
+    expect(sources).toEqual([["docs", path.join(base, "docs"), null], ["extra", extra, null]]);
+    expect(rig.state.sources.map((s) => s.name)).toEqual(["docs", "extra"]); // kept in the agent's own state file
+  });
+});
+
 describe("databases", () => {
   it("a SQLite source gets an initial replica, express full recovery points, and restores only to an alternate folder", async () => {
     const base = fs.mkdtempSync(path.join(process.env.TMPDIR ?? "/tmp", "custodian-db-"));

@@ -44,6 +44,8 @@ export async function protectionRig(o: { sources: { name: string; kind: "folder"
   const agentServer = await startAgentServer({ agent, host: "127.0.0.1", port: 0 });
   cleanup.push(() => agentServer.close());
   await pairComputer(services, { url: agentServer.url, token: state.issuePairingToken() });
+  // In this process, like the built-in agent of `serve`: agents.addLocalSource works on it.
+  services.protection.localAgent = state;
   await rediscoverSources(services);
   const admin = (await signedInAs(services, "admin", "ada")).caller;
   const helpdesk = (await signedInAs(services, "helpdesk", "hal")).caller;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { requireRole, router } from "../trpc";
 import { DomainError } from "@/server/domain/errors";
+import { addLocalSource } from "@/server/domain/agents/local-agent";
 import { agentRecoveryPoints, backupNow, describeAgent, listAgents, pairComputer, restoreNow } from "@/server/domain/agents/agents";
 
 const ZAgentId = z.uuid();
@@ -17,6 +18,10 @@ export const agentsRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => pairComputer(ctx.services, input)),
+  /** A folder or database of this server's own computer, protected through the built-in agent. */
+  addLocalSource: requireRole("admin")
+    .input(z.object({ name: z.string().trim().min(1, "a name, e.g. documents").max(64), kind: z.enum(["folder", "sqlite"]), path: z.string().trim().min(1, "an absolute path on this server").max(4096) }))
+    .mutation(({ ctx, input }) => addLocalSource(ctx.services, input)),
   describe: requireRole("admin").input(z.object({ agentId: ZAgentId })).query(({ ctx, input }) => describeAgent(ctx.services, input.agentId)),
   backupNow: requireRole("admin")
     .input(z.object({ agentId: ZAgentId, source: ZSourceName }))

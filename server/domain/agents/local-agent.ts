@@ -3,12 +3,15 @@
  * same agent and protocol as any other (so the embedded default needs no second process),
  * listening on loopback only, paired with its server automatically on first start.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
 import { agents } from "@/db/schema";
 import type { Services } from "@/server/services";
-import { AgentState, ProtectionAgent, startAgentServer } from "@/server/agent/agent";
+import { AgentState, ProtectionAgent, parseSourceSpec, startAgentServer } from "@/server/agent/agent";
+import { DomainError } from "../errors";
+import { recordDiscoveredSources } from "../protection/data-sources";
 import { pairComputer, selfPeer } from "./agents";
 
 export async function startLocalAgent(services: Services, dataDir: string, log: Logger): Promise<{ state: AgentState; close(): Promise<void> }> {
@@ -27,5 +30,36 @@ export async function startLocalAgent(services: Services, dataDir: string, log: 
     services.db.update(agents).set({ url: server.url }).where(eq(agents.id, state.id)).run();
     state.updateOwnerUrl(self.url);
   }
+  services.protection.localAgent = state;
   return { state, close: () => server.close() };
+}
+
+/**
+ * Adds a folder or database of this server's own computer to the built-in agent (what
+ * `custodian agent --folder NAME=PATH` does for a remote one), then records it as a data
+ * source. The path must exist: a typo would otherwise become a "data source missing" alert.
+ */
+export async function addLocalSource(services: Services, input: { name: string; kind: "folder" | "sqlite"; path: string }) {
+  const state = services.protection.localAgent;
+  if (!state) throw new DomainError("PRECONDITION", "this server has no built-in agent running");
+  let source;
+  try {
+    source = parseSourceSpec(`${input.name}=${input.path}`, input.kind);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new DomainError("INVALID", message, input.name, /path/.test(message) ? { path: [message] } : { name: [message] });
+  }
+  if (state.sources.some((s) => s.name === source.name)) throw new DomainError("CONFLICT", `a data source named ${source.name} exists already`, source.name, { name: ["this name is taken on this computer"] });
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(source.path);
+  } catch {
+    throw new DomainError("INVALID", `${source.path} does not exist on this server`, source.path, { path: ["no such file or folder on this server"] });
+  }
+  if (source.kind === "folder" && !st.isDirectory()) throw new DomainError("INVALID", `${source.path} is not a folder`, source.path, { path: ["not a folder"] });
+  if (source.kind === "sqlite" && !st.isFile()) throw new DomainError("INVALID", `${source.path} is not a file`, source.path, { path: ["not a database file"] });
+  state.setSources([...state.sources, source]);
+  const row = services.db.select({ computerId: agents.computerId }).from(agents).where(eq(agents.id, state.id)).get();
+  if (row) recordDiscoveredSources(services.db, row.computerId, state.sources.map((s) => ({ ...s, present: fs.existsSync(s.path) })), services.clock.now());
+  return source;
 }
