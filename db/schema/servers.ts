@@ -1,9 +1,10 @@
-import { sqliteTable, text, integer, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, uniqueIndex, index, primaryKey } from "drizzle-orm/sqlite-core";
 
 /**
- * Backup servers this catalog knows: itself (is_self = 1, exactly one row) and, in later
- * releases, its primaries and secondaries. The self row carries the identity a rebuild
- * must match.
+ * Backup servers this catalog knows: itself (is_self = 1, exactly one row) and its peers,
+ * its primaries and secondaries. The self row carries the identity a rebuild must match.
+ * A peer's row holds only its public key (and the key id requests are signed with):
+ * nothing secret about a peer is stored.
  */
 export const servers = sqliteTable(
   "servers",
@@ -14,6 +15,51 @@ export const servers = sqliteTable(
     url: text().notNull().default(""),
     createdAt: integer({ mode: "timestamp_ms" }).notNull(),
     lastContactAt: integer({ mode: "timestamp_ms" }),
+    /** A peer's Ed25519 public key (SPKI DER, base64); empty for the self row. */
+    publicKey: text().notNull().default(""),
+    /** keyIdOf(publicKey): how a signed request names its sender. */
+    keyId: text(),
+    /** The peer's release, as it said when the link was made (the whole chain runs one). */
+    version: text(),
+    peerProtocol: integer(),
   },
-  (t) => [uniqueIndex("servers_name_unique").on(t.name)],
+  (t) => [uniqueIndex("servers_name_unique").on(t.name), index("servers_key_id").on(t.keyId)],
 );
+
+/**
+ * Protection links: the secondary protects the primary's catalog and selected replicas.
+ * Both ends record the link; the topology rules are checked on both before it is made.
+ */
+export const serverLinks = sqliteTable(
+  "server_links",
+  {
+    primaryId: text()
+      .notNull()
+      .references(() => servers.id),
+    secondaryId: text()
+      .notNull()
+      .references(() => servers.id),
+    createdAt: integer({ mode: "timestamp_ms" }).notNull(),
+    /** The last heartbeat across this link (sent and answered, or received). */
+    lastContactAt: integer({ mode: "timestamp_ms" }),
+  },
+  (t) => [primaryKey({ columns: [t.primaryId, t.secondaryId] })],
+);
+
+/**
+ * One-time enrolment tokens a secondary presents to link to this server (its primary). Only
+ * the SHA-256 of the token is kept; a token expires, is spent by its first use, and is burnt
+ * after too many wrong tries. Issuing a new token revokes the pending one.
+ */
+export const peerEnrolmentTokens = sqliteTable("peer_enrolment_tokens", {
+  id: integer().primaryKey({ autoIncrement: true }),
+  tokenHash: text().notNull(),
+  createdBy: text().notNull(),
+  createdAt: integer({ mode: "timestamp_ms" }).notNull(),
+  expiresAt: integer({ mode: "timestamp_ms" }).notNull(),
+  failures: integer().notNull().default(0),
+  /** When it stopped being usable: spent, burnt, or replaced by a newer token. */
+  closedAt: integer({ mode: "timestamp_ms" }),
+  closedReason: text({ enum: ["used", "burnt", "replaced"] }),
+  usedByServerId: text(),
+});

@@ -7,7 +7,8 @@ import { reportsRouter } from "./routers/reports";
 import { monitoringRouter } from "./routers/monitoring";
 import { protectionRouter } from "./routers/protection";
 import { recoveryRouter } from "./routers/recovery";
-import { serversRouter, tapeRouter } from "./routers/overview";
+import { tapeRouter } from "./routers/overview";
+import { serversRouter } from "./routers/servers";
 
 export const appRouter = router({
   auth: authRouter,

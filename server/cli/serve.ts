@@ -13,6 +13,8 @@ import { loadSessionSecret } from "@/server/http/session-secret";
 import { countUsers } from "@/server/domain/users/manage-users";
 import { AgentApi } from "@/server/agent/agent-api";
 import { agentDirectory } from "@/server/domain/agents/agents";
+import { PeerApi } from "@/server/peer/peer-api";
+import { peerDirectory } from "@/server/domain/servers/peering";
 import { startLocalAgent } from "@/server/domain/agents/local-agent";
 import { recoverJobsAfterRestart } from "@/server/domain/jobs/job-queue";
 import { rediscoverSources } from "@/server/jobs/protection-loop";
@@ -88,6 +90,7 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
     http = await startHttpServer({
       services,
       agentApi,
+      peerApi: new PeerApi({ directory: peerDirectory(services), log: log.child({ component: "peer-api" }) }),
       host: config.host,
       port: config.port,
       sessionSecret: loadSessionSecret(config.dataDir),

@@ -17,6 +17,8 @@ export interface HttpServerOptions {
   secureCookies: boolean;
   /** The protection agents' endpoints (/agent-api/v1/*). */
   agentApi?: { handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> };
+  /** The other backup servers' endpoints (/peer-api/v1/*). */
+  peerApi?: { handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> };
   /** Renders everything that is not API: the Next.js request handler. */
   renderUi: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 }
@@ -49,8 +51,8 @@ function clientAddress(req: http.IncomingMessage): string {
 
 /**
  * One HTTP listener per server: /api/trpc for the UI's API, /healthz for probes, /agent-api
- * for protection agents, and the Next.js UI for everything else. (Peer endpoints join here
- * in a later release.)
+ * for protection agents, /peer-api for the other backup servers, and the Next.js UI for
+ * everything else.
  */
 export async function startHttpServer(o: HttpServerOptions): Promise<{ server: http.Server; url: string; close(): Promise<void> }> {
   const sessionOptions = {
@@ -107,6 +109,11 @@ export async function startHttpServer(o: HttpServerOptions): Promise<{ server: h
     if (url.startsWith("/agent-api/") && o.agentApi) {
       // Agents sign every request; no cookie or session is involved.
       void o.agentApi.handle(req, res);
+      return;
+    }
+    if (url.startsWith("/peer-api/") && o.peerApi) {
+      // Peers enrol with a one-time token, then sign every request.
+      void o.peerApi.handle(req, res);
       return;
     }
     if (url === "/healthz") {

@@ -1,5 +1,6 @@
 import type { Services } from "@/server/services";
 import { purgeExpiredSessions } from "@/server/domain/auth/sessions";
+import { heartbeatPrimaries } from "@/server/domain/servers/heartbeats";
 import { queueAutomaticChecks, queueDailyMaintenance, rediscoverSources, refreshAlerts, scheduleDueJobs } from "@/server/jobs/protection-loop";
 
 /** Every fifth minute the agents are asked for their data sources (and so for signs of life). */
@@ -32,6 +33,7 @@ export function createTick(s: Services) {
     if (Math.floor(now.getTime() / 60_000) % DISCOVERY_EVERY_MINUTES === 0) {
       await rediscoverSources(s).catch((err: unknown) => s.log.error({ err }, "source discovery failed"));
     }
+    await heartbeatPrimaries(s, now).catch((err: unknown) => s.log.error({ err }, "heartbeats failed"));
     step("alerts", () => refreshAlerts(s, now));
   };
 }
