@@ -41,6 +41,7 @@ export { backupFolder, backupToTarget, latestRecoveryPoint, localTarget, type Ba
 export { restore, restoreFrom, unsafePathReason, type RestoreOptions, type RestoreOutcome, type RestoreResult } from "./restorer";
 export { verifyPool, type VerifyReport } from "./checker";
 export { prune, collectGarbage, type GcResult, type PruneResult } from "./gc";
+export { replicateRecoveryPoint, localReplicationSource, type ReplicationSource, type ReplicationResult, type StoredChunk } from "./replicate";
 export { applyRetention, validateRetentionPolicy, type RetentionPolicy, type RetentionDecision } from "./retention";
 export { backupSqlite } from "./sqlite-source";
 export { acquireLock, withLock, PoolLocked } from "./lock";
