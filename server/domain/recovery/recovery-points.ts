@@ -154,9 +154,11 @@ export function searchFiles(db: CatalogDb, o: { query: string; dataSourceId?: nu
     shortWords.map((w) => sql`AND f.path LIKE ${likeOf(w)} ESCAPE '\\'`),
     sql` `,
   );
+  // Ordered by the FTS table's own rowid (the indexed file's id): FTS5 walks its lists in that
+  // order and stops at the limit, where ordering by the joined table's id sorted every match.
   const rows = match
     ? db.all<{ id: number; dataSourceId: number; path: string }>(
-        sql`SELECT f.id AS id, f.data_source_id AS dataSourceId, f.path AS path FROM indexed_files_fts JOIN indexed_files f ON f.id = indexed_files_fts.rowid WHERE indexed_files_fts MATCH ${match} ${sourceFilter} ${shortFilter} ORDER BY f.id DESC LIMIT ${o.limit}`,
+        sql`SELECT f.id AS id, f.data_source_id AS dataSourceId, f.path AS path FROM indexed_files_fts JOIN indexed_files f ON f.id = indexed_files_fts.rowid WHERE indexed_files_fts MATCH ${match} ${sourceFilter} ${shortFilter} ORDER BY indexed_files_fts.rowid DESC LIMIT ${o.limit}`,
       )
     : db.all<{ id: number; dataSourceId: number; path: string }>(sql`SELECT f.id AS id, f.data_source_id AS dataSourceId, f.path AS path FROM indexed_files f WHERE f.path LIKE ${like} ESCAPE '\\' ${sourceFilter} ORDER BY f.id DESC LIMIT ${o.limit}`);
   if (rows.length === 0) return [];
