@@ -92,6 +92,23 @@ describe("enrolment with a one-time token", () => {
 });
 
 describe("topology rules on every link", () => {
+  it("refuses a secondary of another release (same-version) and leaves the token pending", async () => {
+    const a = await peer("alpha");
+    const b = await peer("bravo");
+    const { token } = await a.admin().servers.createEnrolmentToken();
+    const res = await fetch(`${a.url}/peer-api/v1/enrol`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ protocol: PEER_PROTOCOL_VERSION, token, server: { ...selfDescription(b.services), version: "9.9.9" }, topology: { servers: [], links: [] } }),
+    });
+    expect(res.status).toBe(409);
+    const refusal = (await res.json()) as { error: string; rules: string[] };
+    expect(refusal.rules).toEqual(["same-version"]);
+    expect(refusal.error).toMatch(/9\.9\.9/);
+    expect(a.services.db.select().from(serverLinks).all()).toEqual([]);
+    await link(b, a, token);
+  });
+
   it("builds a chain A → B → C, refuses C as A's direct secondary naming the rules, and allows a mutual pair", async () => {
     const a = await peer("alpha");
     const b = await peer("bravo");
