@@ -129,6 +129,9 @@ export function getRecoveryPoint(db: CatalogDb, id: number) {
   return row as typeof row & { manifestId: string };
 }
 
+/** Below this many indexed paths, a one-source search reads the source's paths directly. */
+const SMALL_SOURCE_FILES = 50_000;
+
 /** Escapes a user's words for an FTS5 query: each becomes a quoted string, all must match. */
 function ftsQuery(q: string): string | null {
   const words = q.split(/\s+/).filter((w) => w.length >= 3);
@@ -138,8 +141,9 @@ function ftsQuery(q: string): string | null {
 
 /**
  * Searches file paths across all recovery points of one data source or of all of them.
- * Words of three characters or more use the trigram index; shorter queries fall back to a
- * LIKE scan, bounded by the limit.
+ * Every word must appear in the path (case-insensitive). Words of three characters or more
+ * use the trigram index; a query of only shorter words, or one limited to a data source of
+ * modest size, reads paths with LIKE instead.
  */
 export function searchFiles(db: CatalogDb, o: { query: string; dataSourceId?: number; limit: number }) {
   const q = o.query.trim();
@@ -147,20 +151,23 @@ export function searchFiles(db: CatalogDb, o: { query: string; dataSourceId?: nu
   const match = ftsQuery(q);
   const sourceFilter = o.dataSourceId !== undefined ? sql`AND f.data_source_id = ${o.dataSourceId}` : sql``;
   const likeOf = (w: string) => `%${w.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-  const like = likeOf(q);
+  const wordsLike = (words: string[]) => sql.join(words.map((w) => sql`AND f.path LIKE ${likeOf(w)} ESCAPE '\\'`), sql` `);
+  const words = q.split(/\s+/).filter((w) => w.length > 0);
   // Words too short for the trigram index must still match: checked on the rows the index found.
-  const shortWords = q.split(/\s+/).filter((w) => w.length > 0 && w.length < 3);
-  const shortFilter = sql.join(
-    shortWords.map((w) => sql`AND f.path LIKE ${likeOf(w)} ESCAPE '\\'`),
-    sql` `,
-  );
+  const shortFilter = wordsLike(words.filter((w) => w.length < 3));
+  // Within one data source of modest size, reading its own paths beats walking every source's
+  // matches in the index (a common word matches hundreds of thousands of paths elsewhere).
+  const smallSource =
+    o.dataSourceId !== undefined &&
+    Number(db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM indexed_files WHERE data_source_id = ${o.dataSourceId} LIMIT ${SMALL_SOURCE_FILES})`)?.n ?? 0) < SMALL_SOURCE_FILES;
   // Ordered by the FTS table's own rowid (the indexed file's id): FTS5 walks its lists in that
   // order and stops at the limit, where ordering by the joined table's id sorted every match.
-  const rows = match
-    ? db.all<{ id: number; dataSourceId: number; path: string }>(
-        sql`SELECT f.id AS id, f.data_source_id AS dataSourceId, f.path AS path FROM indexed_files_fts JOIN indexed_files f ON f.id = indexed_files_fts.rowid WHERE indexed_files_fts MATCH ${match} ${sourceFilter} ${shortFilter} ORDER BY indexed_files_fts.rowid DESC LIMIT ${o.limit}`,
-      )
-    : db.all<{ id: number; dataSourceId: number; path: string }>(sql`SELECT f.id AS id, f.data_source_id AS dataSourceId, f.path AS path FROM indexed_files f WHERE f.path LIKE ${like} ESCAPE '\\' ${sourceFilter} ORDER BY f.id DESC LIMIT ${o.limit}`);
+  const rows =
+    match && !smallSource
+      ? db.all<{ id: number; dataSourceId: number; path: string }>(
+          sql`SELECT f.id AS id, f.data_source_id AS dataSourceId, f.path AS path FROM indexed_files_fts JOIN indexed_files f ON f.id = indexed_files_fts.rowid WHERE indexed_files_fts MATCH ${match} ${sourceFilter} ${shortFilter} ORDER BY indexed_files_fts.rowid DESC LIMIT ${o.limit}`,
+        )
+      : db.all<{ id: number; dataSourceId: number; path: string }>(sql`SELECT f.id AS id, f.data_source_id AS dataSourceId, f.path AS path FROM indexed_files f WHERE 1 = 1 ${sourceFilter} ${wordsLike(words)} ORDER BY f.id DESC LIMIT ${o.limit}`);
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const stats = db
