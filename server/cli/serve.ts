@@ -64,6 +64,7 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
   }
 
   const self = ensureSelfServer(services.db, { name: config.name, now: services.clock.now() });
+  if ("renameRefused" in self && self.renameRefused) log.warn({ name: config.name }, self.renameRefused);
   log.info({ serverId: self.id, dataDir: config.dataDir, created: self.created }, "catalog ready");
 
   if (config.demo) {

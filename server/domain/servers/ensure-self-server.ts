@@ -15,7 +15,12 @@ export function ensureSelfServer(db: CatalogDb, o: { name: string; now: Date }) 
       tx.insert(servers).values({ id, name: o.name, isSelf: true, createdAt: o.now }).run();
       return { id, name: o.name, created: true };
     }
-    if (self.name !== o.name) tx.update(servers).set({ name: o.name }).where(eq(servers.id, self.id)).run();
+    if (self.name !== o.name) {
+      // A peer of this server may already carry the name: keep ours rather than fail the start.
+      const taken = tx.select({ id: servers.id }).from(servers).where(eq(servers.name, o.name)).get();
+      if (taken) return { id: self.id, name: self.name, created: false, renameRefused: `the name ${o.name} belongs to a linked server; this server keeps the name ${self.name}` };
+      tx.update(servers).set({ name: o.name }).where(eq(servers.id, self.id)).run();
+    }
     return { id: self.id, name: o.name, created: false };
   });
 }
