@@ -6,6 +6,7 @@ import { ProtectionRuntime } from "@/server/protection-runtime";
 import { TRPCError } from "@trpc/server";
 import { openCatalog } from "@/db/client";
 import type { Services } from "@/server/services";
+import { DomainError } from "@/server/domain/errors";
 import { createJobRunner } from "@/server/composition";
 import { fixedClock } from "@/server/domain/clock";
 import { LoginThrottle, type LoginThrottleOptions } from "@/server/domain/auth/login-throttle";
@@ -68,4 +69,15 @@ export async function errorOf(p: Promise<unknown>): Promise<TRPCError> {
     throw err;
   }
   throw new Error("expected the call to fail");
+}
+
+/** The DomainError a synchronous domain call throws; fails the test if it returns. */
+export function domainErrorOf(fn: () => unknown): DomainError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof DomainError) return err;
+    throw err;
+  }
+  throw new Error("expected a DomainError");
 }

@@ -1,8 +1,8 @@
+import { domainErrorOf } from "@/server/testing/test-services";
 import { beforeEach, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import { openCatalog, type Catalog } from "@/db/client";
 import { agents, dataSources, jobLog, jobs, protectedComputers, protectionGroups, type JobState } from "@/db/schema";
-import { DomainError } from "../errors";
 import {
   cancelQueuedJob,
   enqueueJob,
@@ -39,16 +39,6 @@ beforeEach(() => {
   crm = db.insert(dataSources).values({ computerId: pc, kind: "sqlite", path: "/srv/crm.db", name: "crm", groupId, createdAt: T0 }).returning().get().id;
   loose = db.insert(dataSources).values({ computerId: bare, kind: "folder", path: "/srv/x", name: "x", createdAt: T0 }).returning().get().id;
 });
-
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error("expected a DomainError");
-}
 
 const row = (id: number) => db.select().from(jobs).where(eq(jobs.id, id)).get()!;
 const logOf = (id: number) => db.select({ level: jobLog.level, message: jobLog.message }).from(jobLog).where(eq(jobLog.jobId, id)).orderBy(asc(jobLog.id)).all();
@@ -120,7 +110,7 @@ describe("the state machine", () => {
       apply[op](id);
       expect(row(id).state).toBe(op);
     } else {
-      const e = domainError(() => apply[op](id));
+      const e = domainErrorOf(() => apply[op](id));
       expect(e.code).toBe("CONFLICT");
       expect(e.message).toMatch(new RegExp(`^job ${id}: `));
       expect(row(id).state).toBe(from);
@@ -156,7 +146,7 @@ describe("the state machine", () => {
   });
 
   it("an unknown job is NOT_FOUND", () => {
-    expect(domainError(() => markRunning(db, 999, T0)).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => markRunning(db, 999, T0)).code).toBe("NOT_FOUND");
   });
 });
 
@@ -191,11 +181,11 @@ describe("cancelQueuedJob", () => {
     expect(row(running).state).toBe("running");
     for (const state of ["succeeded", "failed", "cancelled"] as const) {
       const id = jobIn(state);
-      const e = domainError(() => cancelQueuedJob(db, id, at(9), "alice"));
+      const e = domainErrorOf(() => cancelQueuedJob(db, id, at(9), "alice"));
       expect(e.code).toBe("CONFLICT");
       expect(e.message).toBe(`job ${id} has ended (${state}); there is nothing to cancel`);
     }
-    expect(domainError(() => cancelQueuedJob(db, 999, at(9), "alice")).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => cancelQueuedJob(db, 999, at(9), "alice")).code).toBe("NOT_FOUND");
   });
 });
 
@@ -240,14 +230,14 @@ describe("retryJob", () => {
     ["still queued", "queued", null, "the job is queued, not ended"],
   ])("%s: PRECONDITION", (_name, state, endedBy, why) => {
     const id = jobIn(state, { endedBy });
-    const e = domainError(() => retryJob(db, id, at(1), { trigger: "user" }));
+    const e = domainErrorOf(() => retryJob(db, id, at(1), { trigger: "user" }));
     expect(e.code).toBe("PRECONDITION");
     expect(e.message).toBe(`job ${id} cannot be retried: ${why}`);
     expect(db.select().from(jobs).all()).toHaveLength(1);
   });
 
   it("an unknown job is NOT_FOUND", () => {
-    expect(domainError(() => retryJob(db, 999, at(1), { trigger: "user" })).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => retryJob(db, 999, at(1), { trigger: "user" })).code).toBe("NOT_FOUND");
   });
 });
 
@@ -363,6 +353,6 @@ describe("queries", () => {
       ["info", "first"],
       ["warn", "second"],
     ]);
-    expect(domainError(() => getJob(db, 999)).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => getJob(db, 999)).code).toBe("NOT_FOUND");
   });
 });

@@ -1,8 +1,8 @@
+import { domainErrorOf } from "@/server/testing/test-services";
 import { beforeEach, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import { openCatalog, type Catalog } from "@/db/client";
 import { alerts, dataSources, protectedComputers, protectionGroups } from "@/db/schema";
-import { DomainError } from "../errors";
 import { acknowledgeAlert, activeAlertKeys, expireInformationalAlerts, healthOfSources, inactivateAlert, listAlerts, raiseAlert, reconcileAlerts, resolveAlert, type AlertCondition } from "./alerts";
 
 const T0 = new Date("2026-11-24T12:00:00Z");
@@ -18,16 +18,6 @@ const rows = () => db.select().from(alerts).orderBy(asc(alerts.id)).all();
 function cond(key: string, over: Partial<AlertCondition> = {}): AlertCondition {
   const type = key.slice(0, key.indexOf(":"));
   return { key, type, severity: "warning", title: `${key} title`, ...over };
-}
-
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error("expected a DomainError");
 }
 
 describe("raiseAlert / resolveAlert", () => {
@@ -95,14 +85,14 @@ describe("acknowledgeAlert / inactivateAlert", () => {
   });
 
   it("unknown ids are NOT_FOUND; inactive alerts are a CONFLICT", () => {
-    expect(domainError(() => acknowledgeAlert(db, 999, "alice", at(0))).code).toBe("NOT_FOUND");
-    expect(domainError(() => inactivateAlert(db, 999, "alice", at(0))).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => acknowledgeAlert(db, 999, "alice", at(0))).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => inactivateAlert(db, 999, "alice", at(0))).code).toBe("NOT_FOUND");
     const id = raiseAlert(db, cond("sync-failed:1"), at(0));
     resolveAlert(db, "sync-failed:1", at(1));
-    const ack = domainError(() => acknowledgeAlert(db, id, "alice", at(2)));
+    const ack = domainErrorOf(() => acknowledgeAlert(db, id, "alice", at(2)));
     expect(ack.code).toBe("CONFLICT");
     expect(ack.message).toBe(`alert ${id} is no longer active`);
-    const inact = domainError(() => inactivateAlert(db, id, "alice", at(2)));
+    const inact = domainErrorOf(() => inactivateAlert(db, id, "alice", at(2)));
     expect(inact.code).toBe("CONFLICT");
     expect(inact.message).toBe(`alert ${id} is already inactive`);
     expect(rows()[0]).toMatchObject({ acknowledgedBy: null, resolvedBy: "system", resolvedAt: at(1) });
@@ -112,7 +102,7 @@ describe("acknowledgeAlert / inactivateAlert", () => {
     const id = raiseAlert(db, cond("sync-failed:1"), at(0));
     inactivateAlert(db, id, "alice", at(4));
     expect(rows()[0]).toMatchObject({ active: false, resolvedBy: "alice", resolvedAt: at(4) });
-    expect(domainError(() => inactivateAlert(db, id, "alice", at(5))).code).toBe("CONFLICT");
+    expect(domainErrorOf(() => inactivateAlert(db, id, "alice", at(5))).code).toBe("CONFLICT");
     const again = raiseAlert(db, cond("sync-failed:1"), at(6));
     expect(again).not.toBe(id);
     expect(rows().map((r) => r.active)).toEqual([false, true]);

@@ -3,10 +3,9 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import { agents, dataSources, fileVersions, indexedFiles, jobs, protectedComputers, protectionGroups, recoveryPoints, type REPLICA_STATES } from "@/db/schema";
-import { createTestServices } from "@/server/testing/test-services";
+import { createTestServices, domainErrorOf } from "@/server/testing/test-services";
 import type { Services } from "@/server/services";
 import type { ManifestHeader } from "@/server/engine/manifest";
-import { DomainError } from "../errors";
 import { markRunning, markSucceeded } from "../jobs/job-queue";
 import { recordRecoveryPoint } from "../recovery/recovery-points";
 import { addMembers, createGroup, getGroup, removeMembers, runNow, stopProtection, updateGroupPolicy, type CreateGroupInput } from "./groups";
@@ -35,16 +34,6 @@ afterEach(async () => {
   await services.protection.close();
   fs.rmSync(services.protection.dataDir, { recursive: true, force: true });
 });
-
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error("expected a DomainError");
-}
 
 const groupCount = () => services.db.select().from(protectionGroups).all().length;
 const jobRows = () => services.db.select().from(jobs).orderBy(asc(jobs.id)).all();
@@ -82,7 +71,7 @@ describe("createGroup refusals", () => {
   ])("%s: INVALID, per field, nothing written", (_name, input, fieldErrors) => {
     createGroup(services.db, { name: "Other", policy: files(), members: [src.docs] }, T0);
     const before = jobRows().length;
-    const e = domainError(() => create(input()));
+    const e = domainErrorOf(() => create(input()));
     expect(e.code).toBe("INVALID");
     expect(e.fieldErrors).toEqual(fieldErrors);
     expect(groupCount()).toBe(1);
@@ -91,7 +80,7 @@ describe("createGroup refusals", () => {
   });
 
   it("an unknown data source: NOT_FOUND on members", () => {
-    const e = domainError(() => create({ members: [src.docs, 999] }));
+    const e = domainErrorOf(() => create({ members: [src.docs, 999] }));
     expect(e.code).toBe("NOT_FOUND");
     expect(e.fieldErrors).toEqual({ members: ["unknown data source 999"] });
     expect(groupCount()).toBe(0);
@@ -125,7 +114,7 @@ describe("createGroup", () => {
     expect(jobRows()).toHaveLength(1);
     expect(source(src.scans).groupId).toBeNull();
     // Another key is another submission: the same name is then a duplicate.
-    expect(domainError(() => create({ members: [src.scans], requestKey: "form-2" })).fieldErrors).toEqual({ name: ["A protection group named Files exists already."] });
+    expect(domainErrorOf(() => create({ members: [src.scans], requestKey: "form-2" })).fieldErrors).toEqual({ name: ["A protection group named Files exists already."] });
   });
 });
 
@@ -145,13 +134,13 @@ describe("updateGroupPolicy", () => {
   it("refuses per field: a taken name, a broken policy, express full without databases; unknown group NOT_FOUND", () => {
     const { id } = create({ members: [src.docs] });
     createGroup(services.db, { name: "Other", policy: files(), members: [src.scans] }, T0);
-    expect(domainError(() => updateGroupPolicy(services.db, id, { name: "Other", policy: files() }, T0)).fieldErrors).toEqual({ name: ["A protection group named Other exists already."] });
-    expect(domainError(() => updateGroupPolicy(services.db, id, { name: "Files", policy: files({ slaHours: 0 }) }, T0)).fieldErrors).toEqual({ slaHours: ["The SLA is a whole number of hours, at least 1."] });
-    expect(domainError(() => updateGroupPolicy(services.db, id, { policy: files({ expressFull: { days: ["mon"], times: ["20:00"] } }) }, T0)).fieldErrors).toEqual({
+    expect(domainErrorOf(() => updateGroupPolicy(services.db, id, { name: "Other", policy: files() }, T0)).fieldErrors).toEqual({ name: ["A protection group named Other exists already."] });
+    expect(domainErrorOf(() => updateGroupPolicy(services.db, id, { name: "Files", policy: files({ slaHours: 0 }) }, T0)).fieldErrors).toEqual({ slaHours: ["The SLA is a whole number of hours, at least 1."] });
+    expect(domainErrorOf(() => updateGroupPolicy(services.db, id, { policy: files({ expressFull: { days: ["mon"], times: ["20:00"] } }) }, T0)).fieldErrors).toEqual({
       expressFull: ["Express full backups apply to databases; this group has none."],
     });
     expect(getGroup(services.db, id).policy).toEqual(files());
-    expect(domainError(() => updateGroupPolicy(services.db, 999, { policy: files() }, T0)).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => updateGroupPolicy(services.db, 999, { policy: files() }, T0)).code).toBe("NOT_FOUND");
   });
 
   it("express full is fine once the group has a database", () => {
@@ -176,12 +165,12 @@ describe("addMembers", () => {
   it("refuses a member of this or another group, unknown ids and groups", () => {
     const { id } = create({ members: [src.docs] });
     createGroup(services.db, { name: "Other", policy: files(), members: [src.scans] }, T0);
-    expect(domainError(() => addMembers(services.db, id, [src.docs], T0)).fieldErrors).toEqual({ members: ["docs (/srv/docs) is already in Files."] });
-    expect(domainError(() => addMembers(services.db, id, [src.scans], T0)).fieldErrors).toEqual({
+    expect(domainErrorOf(() => addMembers(services.db, id, [src.docs], T0)).fieldErrors).toEqual({ members: ["docs (/srv/docs) is already in Files."] });
+    expect(domainErrorOf(() => addMembers(services.db, id, [src.scans], T0)).fieldErrors).toEqual({
       members: ["scans (/srv/scans) is protected by the group Other. A data source belongs to one group: remove it from Other (keeping or deleting its data), then add it here."],
     });
-    expect(domainError(() => addMembers(services.db, id, [999], T0)).code).toBe("NOT_FOUND");
-    expect(domainError(() => addMembers(services.db, 999, [src.crm], T0)).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => addMembers(services.db, id, [999], T0)).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => addMembers(services.db, 999, [src.crm], T0)).code).toBe("NOT_FOUND");
     expect(jobRows()).toHaveLength(2);
   });
 
@@ -261,20 +250,20 @@ describe("removeMembers", () => {
   it("refuses a member with a queued or running job (naming it), and a source that is not protected", () => {
     const { groupId } = protectedWithData({ headerFiles: false });
     const [job] = runNow(services.db, { type: "synchronization", dataSourceId: src.docs }, T0, "alice").queued;
-    const busy = domainError(() => removeMembers(services, [src.crm, src.docs], { keepData: false }));
+    const busy = domainErrorOf(() => removeMembers(services, [src.crm, src.docs], { keepData: false }));
     expect(busy.code).toBe("CONFLICT");
     expect(busy.message).toBe(`a job is running or queued for this data source (job ${job}): cancel it or wait for it to end`);
     expect(source(src.crm).groupId).toBe(groupId);
     expect(countFor(src.crm).recoveryPoints).toBe(1);
     markRunning(services.db, job!, T0);
-    expect(domainError(() => removeMembers(services, [src.docs], { keepData: true })).code).toBe("CONFLICT");
+    expect(domainErrorOf(() => removeMembers(services, [src.docs], { keepData: true })).code).toBe("CONFLICT");
     markSucceeded(services.db, job!, T0);
     removeMembers(services, [src.docs], { keepData: true });
 
-    const loose = domainError(() => removeMembers(services, [src.scans], { keepData: true }));
+    const loose = domainErrorOf(() => removeMembers(services, [src.scans], { keepData: true }));
     expect(loose.code).toBe("PRECONDITION");
     expect(loose.message).toBe("scans is not protected");
-    expect(domainError(() => removeMembers(services, [999], { keepData: true })).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => removeMembers(services, [999], { keepData: true })).code).toBe("NOT_FOUND");
   });
 
   it("stopProtection removes every member and deletes the group", () => {
@@ -283,7 +272,7 @@ describe("removeMembers", () => {
     expect(groupCount()).toBe(0);
     expect([source(src.docs).groupId, source(src.crm).groupId]).toEqual([null, null]);
     expect(countFor(src.docs).recoveryPoints).toBe(2);
-    expect(domainError(() => stopProtection(services, groupId, { keepData: true })).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => stopProtection(services, groupId, { keepData: true })).code).toBe("NOT_FOUND");
   });
 });
 
@@ -345,16 +334,16 @@ describe("runNow", () => {
     const rp = runNow(services.db, { type: "recovery-point", dataSourceId: src.docs }, T0, "alice");
     expect(rp.queued).toHaveLength(1);
     markRunning(services.db, sync, T0);
-    expect(domainError(() => runNow(services.db, { type: "synchronization", dataSourceId: src.docs }, T0, "alice")).message).toBe(`docs: job ${sync} (synchronization) is already running`);
+    expect(domainErrorOf(() => runNow(services.db, { type: "synchronization", dataSourceId: src.docs }, T0, "alice")).message).toBe(`docs: job ${sync} (synchronization) is already running`);
     // A check is another kind of work.
     expect(runNow(services.db, { type: "consistency-check", dataSourceId: src.docs }, T0, "alice").queued).toHaveLength(1);
-    expect(domainError(() => runNow(services.db, { type: "consistency-check", dataSourceId: src.docs }, T0, "alice")).code).toBe("PRECONDITION");
+    expect(domainErrorOf(() => runNow(services.db, { type: "consistency-check", dataSourceId: src.docs }, T0, "alice")).code).toBe("PRECONDITION");
   });
 
   it("a second recovery point is refused while one waits alone", () => {
     fourMembers();
     const first = runNow(services.db, { type: "recovery-point", dataSourceId: src.docs }, T0, "alice").queued[0];
-    expect(domainError(() => runNow(services.db, { type: "recovery-point", dataSourceId: src.docs }, T0, "alice")).message).toBe(`docs: job ${first} (recovery-point) is already queued`);
+    expect(domainErrorOf(() => runNow(services.db, { type: "recovery-point", dataSourceId: src.docs }, T0, "alice")).message).toBe(`docs: job ${first} (recovery-point) is already queued`);
   });
 
   // Was a bug (fixed): runNow asks pendingJobFor for ONE pending job among synchronization, recovery point and
@@ -366,7 +355,7 @@ describe("runNow", () => {
     fourMembers();
     runNow(services.db, { type: "synchronization", dataSourceId: src.docs }, T0, "alice");
     const first = runNow(services.db, { type: "recovery-point", dataSourceId: src.docs }, T0, "alice").queued[0];
-    expect(domainError(() => runNow(services.db, { type: "recovery-point", dataSourceId: src.docs }, T0, "alice")).message).toBe(`docs: job ${first} (recovery-point) is already queued`);
+    expect(domainErrorOf(() => runNow(services.db, { type: "recovery-point", dataSourceId: src.docs }, T0, "alice")).message).toBe(`docs: job ${first} (recovery-point) is already queued`);
   });
 
   it("a replica still being created gets its initial replica", () => {
@@ -403,14 +392,14 @@ describe("runNow", () => {
   ])("one data source, %s: PRECONDITION with the reason", (_name, setup, type, message) => {
     setup();
     runQueued();
-    const e = domainError(() => runNow(services.db, { type: type as "synchronization", dataSourceId: src.scans }, T0, "alice"));
+    const e = domainErrorOf(() => runNow(services.db, { type: type as "synchronization", dataSourceId: src.scans }, T0, "alice"));
     expect(e.code).toBe("PRECONDITION");
     expect(e.message).toBe(message);
   });
 
   it("names nothing: INVALID; unknown source or group: NOT_FOUND", () => {
-    expect(domainError(() => runNow(services.db, { type: "synchronization" }, T0, null)).code).toBe("INVALID");
-    expect(domainError(() => runNow(services.db, { type: "synchronization", dataSourceId: 999 }, T0, null)).code).toBe("NOT_FOUND");
-    expect(domainError(() => runNow(services.db, { type: "synchronization", groupId: 999 }, T0, null)).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => runNow(services.db, { type: "synchronization" }, T0, null)).code).toBe("INVALID");
+    expect(domainErrorOf(() => runNow(services.db, { type: "synchronization", dataSourceId: 999 }, T0, null)).code).toBe("NOT_FOUND");
+    expect(domainErrorOf(() => runNow(services.db, { type: "synchronization", groupId: 999 }, T0, null)).code).toBe("NOT_FOUND");
   });
 });

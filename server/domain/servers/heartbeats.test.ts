@@ -1,21 +1,13 @@
 import { generateKeyPairSync, createPublicKey } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { serverLinks, servers } from "@/db/schema";
 import { keyIdOf, signRequest, type Identity } from "@/server/agent/protocol";
 import { listAlerts } from "../monitoring/alerts";
 import { heartbeatPrimaries, primaryUnreachableKey } from "./heartbeats";
-import { startTestPeer, type TestPeer } from "./peer-test-helpers";
+import { testPeers, type TestPeer } from "./peer-test-helpers";
 
-const peers: TestPeer[] = [];
-async function peer(name: string) {
-  const p = await startTestPeer(name);
-  peers.push(p);
-  return p;
-}
-afterEach(async () => {
-  await Promise.all(peers.splice(0).map((p) => p.dispose()));
-});
+const peer = testPeers();
 
 async function linkedPair() {
   const a = await peer("alpha");

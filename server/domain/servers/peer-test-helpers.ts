@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 /**
  * Test helpers: a backup server's catalog in memory with its peer API on a real loopback
  * listener, so peering and heartbeats run through the real protocol without whole processes.
@@ -68,5 +69,18 @@ export async function startTestPeer(name: string): Promise<TestPeer> {
       await stop();
       fs.rmSync(services.protection.dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Peers started by a test file, disposed of after each test: `const peer = testPeers();` then `await peer("a")`. */
+export function testPeers(): (name: string) => Promise<TestPeer> {
+  const peers: TestPeer[] = [];
+  afterEach(async () => {
+    await Promise.all(peers.splice(0).map((p) => p.dispose()));
+  });
+  return async (name) => {
+    const p = await startTestPeer(name);
+    peers.push(p);
+    return p;
   };
 }

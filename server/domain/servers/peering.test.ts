@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { peerEnrolmentTokens, serverLinks, servers } from "@/db/schema";
 import { errorOf } from "@/server/testing/test-services";
 import { PEER_PROTOCOL_VERSION } from "@/server/peer/peer-protocol";
 import { selfDescription } from "./peering";
-import { startTestPeer, type TestPeer } from "./peer-test-helpers";
+import { testPeers, type TestPeer } from "./peer-test-helpers";
 
-const peers: TestPeer[] = [];
-async function peer(name: string) {
-  const p = await startTestPeer(name);
-  peers.push(p);
-  return p;
-}
-afterEach(async () => {
-  await Promise.all(peers.splice(0).map((p) => p.dispose()));
-});
+const peer = testPeers();
 
 const link = async (secondary: TestPeer, primary: TestPeer, token?: string) =>
   secondary.admin().servers.linkPrimary({ url: primary.url, token: token ?? (await primary.admin().servers.createEnrolmentToken()).token });
