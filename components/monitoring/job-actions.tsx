@@ -3,7 +3,9 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
 import { messageOf } from "@/components/trpc/errors";
+import Link from "next/link";
 import { Button } from "@/components/ui/button";
+import { Notice } from "@/components/ui/notice";
 import { ConfirmButton } from "./confirm-button";
 import { isJobOpen } from "./format";
 import type { JobRow, Role } from "./types";
@@ -71,5 +73,19 @@ export function JobActions({ job, role, onNotice }: { job: Pick<JobRow, "id" | "
         </ConfirmButton>
       )}
     </div>
+  );
+}
+
+/** What a cancel or retry did, with a link to the job it made. */
+export function JobNoticeLine({ notice }: { notice: JobNotice }) {
+  return (
+    <Notice tone={notice.tone}>
+      {notice.text}{" "}
+      {notice.jobId && (
+        <Link href={`/monitoring/jobs/${notice.jobId}`} className="font-medium underline">
+          Open job #{notice.jobId}
+        </Link>
+      )}
+    </Notice>
   );
 }

@@ -13,7 +13,7 @@ import { Notice } from "@/components/ui/notice";
 import { Card } from "@/components/ui/card";
 import { formatBytes, formatDateTime } from "@/components/ui/format";
 import { factsOf, formatCount, formatDuration, isJobOpen, jobTypeLabel, TRIGGER_LABEL, type Fact } from "./format";
-import { JobActions, type JobNotice } from "./job-actions";
+import { JobActions, JobNoticeLine, type JobNotice } from "./job-actions";
 import { JobLog } from "./job-log";
 import { JobProgress } from "./job-progress";
 import { JobState } from "./job-state";
@@ -60,16 +60,7 @@ export function JobDetailView({ id }: { id: number }) {
         actions={<JobActions job={j} role={me?.role} onNotice={setNotice} />}
       />
       <div className="space-y-6">
-        {notice && (
-          <Notice tone={notice.tone}>
-            {notice.text}{" "}
-            {notice.jobId && (
-              <Link href={`/monitoring/jobs/${notice.jobId}`} className="font-medium underline">
-                Open job #{notice.jobId}
-              </Link>
-            )}
-          </Notice>
-        )}
+        {notice && <JobNoticeLine notice={notice} />}
         <Card title={open ? "Progress" : "Outcome"} actions={<JobState state={j.state} endedBy={j.endedBy} error={j.error} />}>
           {open ? (
             <JobProgress job={j} wide />

@@ -1,6 +1,5 @@
 "use client";
 
-import Link from "next/link";
 import { useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
@@ -14,7 +13,7 @@ import { Notice } from "@/components/ui/notice";
 import { Button } from "@/components/ui/button";
 import { SelectField } from "@/components/ui/field";
 import { JOB_STATE_FILTERS, JOB_TYPE_LABEL, JOB_TYPES, type JobStateFilter } from "./format";
-import { roleActsOnJobs, type JobNotice } from "./job-actions";
+import { JobNoticeLine, roleActsOnJobs, type JobNotice } from "./job-actions";
 import { FAST_REFRESH_MS, JOB_PAGE_SIZE, JobPageRows, SLOW_REFRESH_MS, type JobFilter } from "./job-pages";
 import { useNow } from "./time";
 import { useUrlFilters } from "./use-url-filters";
@@ -91,14 +90,7 @@ export function JobsView() {
       </div>
       {notice && (
         <div className="mb-4">
-          <Notice tone={notice.tone}>
-            {notice.text}{" "}
-            {notice.jobId && (
-              <Link href={`/monitoring/jobs/${notice.jobId}`} className="font-medium underline">
-                Open job #{notice.jobId}
-              </Link>
-            )}
-          </Notice>
+          <JobNoticeLine notice={notice} />
         </div>
       )}
       {first.isPending ? (

@@ -15,6 +15,7 @@ import { openCatalog } from "@/db/client";
 import { ROLES } from "@/db/schema";
 import { createUser } from "@/server/domain/users/manage-users";
 import { checkShortTermPolicy, defaultShortTermPolicy, type ShortTermPolicy } from "@/server/domain/protection/short-term-policy";
+import { mulberry32 } from "@/server/seeded-random";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -48,14 +49,7 @@ export interface SeedResult {
 
 /** mulberry32: fast, seeded, good enough for test data. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),

@@ -8,18 +8,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { mulberry32 } from "@/server/seeded-random";
 
-/** A small, fast, seeded PRNG (mulberry32): the same sample set on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = "invoice budget report quarter forecast meeting minutes contract supplier customer payroll audit policy roadmap design review release backlog estimate summary draft final approved pending archive".split(" ");
 
@@ -65,7 +55,7 @@ export function ensureSampleData(dataDir: string): SampleSet {
   const s = sampleSet(dataDir);
   const marker = path.join(s.root, ".generated");
   if (fs.existsSync(marker)) return s;
-  const rand = prng(20261124);
+  const rand = mulberry32(20261124);
   const years = ["2024", "2025", "2026"];
   for (const y of years) {
     for (const q of ["q1", "q2", "q3", "q4"]) {
@@ -106,7 +96,7 @@ export function ensureSampleData(dataDir: string): SampleSet {
  */
 export class SampleWorkload {
   private step = 0;
-  private readonly rand = prng(Date.now() & 0xffffffff);
+  private readonly rand = mulberry32(Date.now() & 0xffffffff);
   private db: Database.Database | null = null;
 
   constructor(

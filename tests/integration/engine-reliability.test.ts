@@ -21,6 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CLI, PROJECT_DIR, runCli } from "./serve-process";
+import { mulberry32 } from "@/server/seeded-random";
 
 const SEED = process.env.CUSTODIAN_TEST_SEED ? Number(process.env.CUSTODIAN_TEST_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 const KILL_TRIALS = Math.max(20, Number(process.env.CUSTODIAN_KILL_TRIALS) || 20);
@@ -47,14 +48,7 @@ afterAll(() => {
 
 /** mulberry32: a small seeded PRNG, [0, 1). */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
