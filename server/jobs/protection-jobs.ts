@@ -12,13 +12,13 @@
  * replica nor a recovery point is removed (its chunks go at the next garbage collection).
  */
 import { eq, isNotNull } from "drizzle-orm";
-import { agents, dataSources, protectionGroups, recoveryPoints } from "@/db/schema";
+import { dataSources, protectionGroups, recoveryPoints } from "@/db/schema";
 import type { Services } from "@/server/services";
-import { AgentClient } from "@/server/agent/agent-client";
+import type { AgentClient } from "@/server/agent/agent-client";
 import { listManifestIds, readEntries, readHeader, removeHeader, type ManifestHeader } from "@/server/engine/manifest";
 import { verifyPool } from "@/server/engine/checker";
 import { collectGarbage } from "@/server/engine/gc";
-import { selfPeer } from "@/server/domain/agents/agents";
+import { clientFor } from "@/server/domain/agents/agents";
 import { loadSource, type LoadedSource } from "@/server/domain/protection/data-sources";
 import { parseStoredPolicy } from "@/server/domain/protection/policy-schema";
 import { replicaAfter, replicaAllows, type ReplicaState } from "@/server/domain/scheduling/job-rules";
@@ -33,11 +33,9 @@ function setReplicaState(services: Services, id: number, state: ReplicaState): v
   services.db.update(dataSources).set({ replicaState: state, replicaStateAt: services.clock.now() }).where(eq(dataSources.id, id)).run();
 }
 
-function clientFor(services: Services, source: LoadedSource): AgentClient {
+function agentOf(services: Services, source: LoadedSource): AgentClient {
   if (!source.agentId) throw new Error(`${source.computer} has no paired protection agent`);
-  const row = services.db.select({ id: agents.id, url: agents.url }).from(agents).where(eq(agents.id, source.agentId)).get();
-  if (!row) throw new Error(`${source.computer} has no paired protection agent`);
-  return new AgentClient({ id: row.id, url: row.url }, selfPeer(services));
+  return clientFor(services, source.agentId);
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -81,7 +79,7 @@ function dataJob(type: DataJob): JobHandler {
     // A check started by the group's window runs for at most its maximum duration (DPM's CC window).
     const signal = typeof params.maxHours === "number" ? AbortSignal.any([ctx.signal, AbortSignal.timeout(params.maxHours * 3600_000)]) : ctx.signal;
     try {
-      header = await clientFor(services, source).backup(source.name, {
+      header = await agentOf(services, source).backup(source.name, {
         parent: full ? null : undefined,
         signal,
         onProgress: (p) => {
@@ -140,7 +138,7 @@ const restoreJob: JobHandler = async (ctx) => {
   const at = () => services.clock.now();
   let report;
   try {
-    report = await clientFor(services, source).restore(source.name, rp.manifestId, {
+    report = await agentOf(services, source).restore(source.name, rp.manifestId, {
       target,
       paths,
       existing,

@@ -98,7 +98,8 @@ export function agentDirectory(services: Services): AgentDirectory {
   };
 }
 
-function clientFor(services: Services, agentId: string): AgentClient {
+/** A client for calls to a paired agent, signed as this server. */
+export function clientFor(services: Services, agentId: string): AgentClient {
   const row = services.db.select({ id: agents.id, url: agents.url }).from(agents).where(eq(agents.id, agentId)).get();
   if (!row) throw new DomainError("NOT_FOUND", "no such agent", agentId);
   return new AgentClient(row, selfPeer(services));

@@ -161,21 +161,25 @@ export function stopProtection(services: Services, groupId: number, o: { keepDat
   return result;
 }
 
+type MemberRow = ReturnType<typeof listMembers>[number];
+
+function groupView(g: typeof protectionGroups.$inferSelect, own: MemberRow[]) {
+  const policy = parseStoredPolicy(g.policy, own.some((m) => m.kind === "sqlite"));
+  const health: Health = own.some((m) => m.health === "critical") ? "critical" : own.some((m) => m.health === "warning") ? "warning" : "ok";
+  return { id: g.id, name: g.name, createdAt: g.createdAt, updatedAt: g.updatedAt, policy, members: own, health };
+}
+
 export function listGroups(db: CatalogDb) {
   const groups = db.select().from(protectionGroups).orderBy(asc(protectionGroups.name)).all();
   const members = listMembers(db);
-  return groups.map((g) => {
-    const own = members.filter((m) => m.groupId === g.id);
-    const policy = parseStoredPolicy(g.policy, own.some((m) => m.kind === "sqlite"));
-    const health: Health = own.some((m) => m.health === "critical") ? "critical" : own.some((m) => m.health === "warning") ? "warning" : "ok";
-    return { id: g.id, name: g.name, createdAt: g.createdAt, updatedAt: g.updatedAt, policy, members: own, health };
-  });
+  return groups.map((g) => groupView(g, members.filter((m) => m.groupId === g.id)));
 }
 
+/** One group, reading only its own members. */
 export function getGroup(db: CatalogDb, id: number) {
-  const g = listGroups(db).find((x) => x.id === id);
+  const g = db.select().from(protectionGroups).where(eq(protectionGroups.id, id)).get();
   if (!g) throw new DomainError("NOT_FOUND", `no protection group ${id}`, String(id));
-  return g;
+  return groupView(g, listMembers(db, id));
 }
 
 const ACTION_OF: Record<"synchronization" | "recovery-point" | "express-full" | "consistency-check", "synchronization" | "recovery-point" | "consistency-check"> = {
