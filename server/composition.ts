@@ -4,12 +4,13 @@ import type { Logger } from "pino";
 import type { Services } from "./services";
 import { systemClock, type Clock } from "./domain/clock";
 import { LoginThrottle, type LoginThrottleOptions } from "./domain/auth/login-throttle";
-import { ProtectionRuntime } from "./protection-runtime";
+import { CATALOG_FILE, ProtectionRuntime } from "./protection-runtime";
 import { JobRunner } from "./jobs/runner";
 import { protectionJobHandlers } from "./jobs/protection-jobs";
+import { linkJobHandlers } from "./jobs/link-jobs";
 import { refreshSourceAlerts } from "./jobs/protection-loop";
 
-export const CATALOG_FILE = "catalog.db";
+export { CATALOG_FILE };
 
 /** The composition root: builds the services a server process runs on, once. */
 export function createServices(o: {
@@ -34,7 +35,7 @@ export function createServices(o: {
 
 /** The runner with the protection job types; alerts follow each job's outcome at once. */
 export function createJobRunner(services: Services): JobRunner {
-  const runner = new JobRunner(services, protectionJobHandlers());
+  const runner = new JobRunner(services, { ...protectionJobHandlers(), ...linkJobHandlers() });
   runner.onJobEnded = (job) => {
     if (job.dataSourceId !== null) refreshSourceAlerts(services, job.dataSourceId, services.clock.now());
   };

@@ -4,6 +4,9 @@ import { ChunkStore } from "@/server/engine/chunk-store";
 import { loadOrCreateIdentity, type Identity } from "@/server/agent/protocol";
 import type { AgentState } from "@/server/agent/agent";
 
+/** The catalog's file in the data directory. */
+export const CATALOG_FILE = "catalog.db";
+
 /**
  * The data path's resources of one server process, opened on first use: the storage pool
  * (DATA/pool, created when missing) and the server's Ed25519 identity for agents and peers
@@ -18,6 +21,11 @@ export class ProtectionRuntime {
   localAgent: AgentState | null = null;
 
   constructor(readonly dataDir: string) {}
+
+  /** The catalog's SQLite file (snapshots of it are taken online, SPEC §4–§5). */
+  get catalogFile(): string {
+    return path.join(this.dataDir, CATALOG_FILE);
+  }
 
   pool(): ChunkStore {
     if (!this.store) {

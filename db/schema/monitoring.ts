@@ -36,6 +36,8 @@ export const jobs = sqliteTable(
     bytesTotal: integer(),
     bytesPerSecond: integer().notNull().default(0),
     progressAt: integer({ mode: "timestamp_ms" }),
+    /** The peer server a link's job works with (catalog copy, replication, pull after switch back). */
+    peerServerId: text(),
   },
   (t) => [
     index("jobs_state_idx").on(t.state, t.createdAt),
@@ -46,6 +48,7 @@ export const jobs = sqliteTable(
     index("jobs_created_state_type_idx").on(t.createdAt, t.state, t.type),
     // "Was this job retried already?" for each listed job.
     index("jobs_retry_of_idx").on(t.retryOf),
+    index("jobs_peer_idx").on(t.peerServerId, t.createdAt),
   ],
 );
 

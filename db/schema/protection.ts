@@ -27,8 +27,11 @@ export const protectionGroups = sqliteTable(
     updatedAt: integer({ mode: "timestamp_ms" }),
     /** The wizard's submission key: a second submit of the same form finds the group it made. */
     requestKey: text(),
+    /** On a secondary: the primary this group mirrors, and the group's id there (its policy is the primary's). */
+    originServerId: text(),
+    originGroupId: integer(),
   },
-  (t) => [uniqueIndex("groups_name_unique").on(t.name), uniqueIndex("groups_request_key_unique").on(t.requestKey)],
+  (t) => [uniqueIndex("groups_name_unique").on(t.name), uniqueIndex("groups_request_key_unique").on(t.requestKey), uniqueIndex("groups_origin_unique").on(t.originServerId, t.originGroupId)],
 );
 
 /** A folder or database on a protected computer; in at most one group. */
@@ -53,9 +56,24 @@ export const dataSources = sqliteTable(
     replicaManifest: text(),
     lastSyncAt: integer({ mode: "timestamp_ms" }),
     protectedSince: integer({ mode: "timestamp_ms" }),
+    /**
+     * On a secondary: the primary whose data source this is a copy of, and its id there.
+     * Such a source is not protected from here (no schedule, no discovery) until switched.
+     */
+    originServerId: text(),
+    originSourceId: integer(),
+    /** Switch protection's state (server/domain/servers/switch-rules.ts) as JSON; null for a source never switched. */
+    switchState: text(),
+    /**
+     * Whether this server runs the source's protection jobs: an own source that is not switched
+     * away, or a primary's source switched to this server. Kept beside switchState so that the
+     * scheduler and the alerts filter on a column.
+     */
+    protectedHere: integer({ mode: "boolean" }).notNull().default(true),
   },
   (t) => [
     uniqueIndex("sources_computer_path_unique").on(t.computerId, t.path),
+    uniqueIndex("sources_origin_unique").on(t.originServerId, t.originSourceId),
     index("sources_group_idx").on(t.groupId),
   ],
 );
@@ -77,6 +95,8 @@ export const recoveryPoints = sqliteTable(
     /** Bytes this recovery point added to the pool (new chunks, compressed). */
     addedBytes: integer().notNull().default(0),
     jobId: integer(),
+    /** Where it was made: null here, else the server whose recovery point was copied (replication, or the pull after switch back). */
+    madeByServerId: text(),
   },
   // Covering indexes: the health charts group by day over millions of rows, and the latest
   // size per data source is read for thousands of sources, without touching the table.

@@ -42,8 +42,52 @@ export const serverLinks = sqliteTable(
     createdAt: integer({ mode: "timestamp_ms" }).notNull(),
     /** The last heartbeat across this link (sent and answered, or received). */
     lastContactAt: integer({ mode: "timestamp_ms" }),
+    /**
+     * Secondary protection of this link, as the secondary's admin set it (the secondary's row
+     * is the one that counts; the primary's copy mirrors what the secondary reported).
+     * Null until configured: a link alone protects nothing.
+     */
+    catalogEveryMinutes: integer(),
+    replicaEveryMinutes: integer(),
+    catalogRetentionDays: integer().notNull().default(14),
+    /** Opt-in automatic switch after the primary has been silent this long (SPEC §4). */
+    autoSwitch: integer({ mode: "boolean" }).notNull().default(false),
+    graceMinutes: integer().notNull().default(15),
+    lastCatalogCopyAt: integer({ mode: "timestamp_ms" }),
+    /** The last replication round that ended with every selected replica up to date. */
+    inSyncAt: integer({ mode: "timestamp_ms" }),
+    lastReplicationAt: integer({ mode: "timestamp_ms" }),
+    lastReplicationError: text(),
+    /** Stored bytes that crossed this link (replicas and catalog copies), for the lab's and reports' figures. */
+    bytesReplicated: integer().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.primaryId, t.secondaryId] })],
+);
+
+/**
+ * Consistent snapshots of a server's catalog kept as pool manifests (label `catalog:<id>`):
+ * on a primary, the snapshots it took of itself; on a secondary, the copies it holds of its
+ * primaries'. The primary signs each snapshot (header, file hash, size) with its identity key,
+ * so a copy that was altered anywhere is refused before it is restored.
+ */
+export const catalogSnapshots = sqliteTable(
+  "catalog_snapshots",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    /** Whose catalog it is. */
+    serverId: text().notNull(),
+    manifestId: text().notNull(),
+    takenAt: integer({ mode: "timestamp_ms" }).notNull(),
+    /** When this server received it (null for a server's own snapshots). */
+    copiedAt: integer({ mode: "timestamp_ms" }),
+    sizeBytes: integer().notNull(),
+    /** SHA-256 of the SQLite file. */
+    sha256: text().notNull(),
+    /** Ed25519 signature (base64) of the snapshot's statement, by the catalog's server. */
+    signature: text().notNull(),
+    keyId: text().notNull(),
+  },
+  (t) => [uniqueIndex("catalog_snapshots_manifest_unique").on(t.manifestId), index("catalog_snapshots_server_idx").on(t.serverId, t.takenAt)],
 );
 
 /**

@@ -238,7 +238,8 @@ export class ProtectionAgent {
         this.log.info({ server: server.name }, "paired with server");
         return json(res, 200, this.describe());
       }
-      // Everything else is signed. The owner may do anything; a standby may only take ownership.
+      // Everything else is signed. The owner may do anything; a standby (its owner's secondary)
+      // may take ownership, and restore from its own copies while the owner is down (SPEC §4).
       const caller = this.authenticate(req, url, body);
       const isOwner = caller.id === this.state.owner?.id;
       if (route === "POST /v1/take-ownership") {
@@ -247,6 +248,7 @@ export class ProtectionAgent {
         this.log.warn({ server: caller.name }, "ownership taken by standby server");
         return json(res, 200, this.describe());
       }
+      if (route === "POST /v1/restore") return await this.restore(req, res, parseJson(body), caller);
       if (!isOwner) throw new AuthError(`server ${caller.name} does not own this agent (owner: ${this.state.owner?.name ?? "none"})`);
       if (route === "GET /v1/sources") return json(res, 200, this.describe());
       if (route === "POST /v1/hand-over") {
@@ -261,7 +263,6 @@ export class ProtectionAgent {
         return json(res, 200, this.describe());
       }
       if (route === "POST /v1/backup") return await this.backup(req, res, parseJson(body), caller);
-      if (route === "POST /v1/restore") return await this.restore(req, res, parseJson(body), caller);
       throw new ProtocolError(`no such route: ${route}`, 404);
     } catch (err) {
       if (err instanceof AuthError) {
@@ -334,7 +335,7 @@ export class ProtectionAgent {
   }
 
   /** Restores a recovery point of one of this agent's sources, streaming outcomes. */
-  private async restore(req: http.IncomingMessage, res: http.ServerResponse, o: unknown, owner: ServerPeer): Promise<void> {
+  private async restore(req: http.IncomingMessage, res: http.ServerResponse, o: unknown, from: ServerPeer): Promise<void> {
     const r = (o ?? {}) as { source?: unknown; recoveryPoint?: unknown; target?: unknown; paths?: unknown; existing?: unknown };
     const source = this.source(r.source);
     if (typeof r.recoveryPoint !== "string") throw new ProtocolError("recoveryPoint missing");
@@ -354,7 +355,7 @@ export class ProtectionAgent {
       if (!Array.isArray(r.paths) || !r.paths.every((p) => typeof p === "string")) throw new ProtocolError("paths must be a list of base64 strings");
       paths = (r.paths as string[]).map((p) => Buffer.from(p, "base64"));
     }
-    const link = new ServerLink(owner, this.state.identity);
+    const link = new ServerLink(from, this.state.identity);
     const header = await link.recoveryPoint(r.recoveryPoint);
     res.writeHead(200, { "content-type": "application/x-ndjson" });
     const line = (x: object) => res.write(JSON.stringify(x) + "\n");

@@ -25,7 +25,7 @@ import type { listRecoveryPointsAcross } from "./catalog-read";
 // The choices are spelled out here so that defining the commands loads no schema module;
 // the types below fail to compile if they ever differ from the catalog's own lists.
 const JOB_STATES = ["scheduled", "queued", "running", "succeeded", "failed", "cancelled"] as const;
-const JOB_TYPES = ["synchronization", "recovery-point", "express-full", "consistency-check", "restore", "verify", "prune"] as const;
+const JOB_TYPES = ["synchronization", "recovery-point", "express-full", "consistency-check", "restore", "verify", "prune", "catalog-copy", "replication", "pull-recovery-points"] as const;
 const SEVERITIES = ["critical", "warning", "info"] as const;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _statesMatch: Same<(typeof JOB_STATES)[number], JobState> = true;

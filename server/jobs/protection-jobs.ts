@@ -12,7 +12,8 @@
  * replica nor a recovery point is removed (its chunks go at the next garbage collection).
  */
 import { eq, isNotNull } from "drizzle-orm";
-import { dataSources, protectionGroups, recoveryPoints } from "@/db/schema";
+import { dataSources, protectionGroups, recoveryPoints, serverLinks } from "@/db/schema";
+import { pruneCatalogSnapshots } from "@/server/domain/servers/catalog-snapshots";
 import type { Services } from "@/server/services";
 import type { AgentClient } from "@/server/agent/agent-client";
 import { listManifestIds, readEntries, readHeader, removeHeader, type ManifestHeader } from "@/server/engine/manifest";
@@ -41,7 +42,7 @@ function agentOf(services: Services, source: LoadedSource): AgentClient {
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The files of a recovery point, for the index (names that are not UTF-8 are not searchable; they restore all the same). */
-async function filesOf(services: Services, header: ManifestHeader): Promise<IndexedFile[]> {
+export async function filesOf(services: Services, header: ManifestHeader): Promise<IndexedFile[]> {
   const out: IndexedFile[] = [];
   for await (const e of readEntries(services.protection.pool(), header)) {
     if (e.type !== "file" || !e.hash) continue;
@@ -211,6 +212,10 @@ const pruneJob: JobHandler = async (ctx) => {
     ctx.log("info", `${m.name}: ${ids.length} recovery points older than ${policy.retentionDays} days expired`);
   }
   for (const id of manifests) removeHeader(pool.dir, id);
+  // Catalog snapshots: this server's own, and the copies it holds of its primaries' under each link's retention.
+  const links = new Map(services.db.select({ id: serverLinks.primaryId, days: serverLinks.catalogRetentionDays }).from(serverLinks).all().map((l) => [l.id, l.days]));
+  const snapshots = pruneCatalogSnapshots(services, now, (serverId) => links.get(serverId) ?? 14);
+  if (snapshots.length) ctx.log("info", `${snapshots.length} catalog snapshot(s) past their retention removed`);
   // Manifests the catalog does not name (a crash between a job's catalog write and its clean-up).
   const named = new Set<string>([
     ...services.db.select({ m: recoveryPoints.manifestId }).from(recoveryPoints).where(isNotNull(recoveryPoints.manifestId)).all().map((r) => r.m!),

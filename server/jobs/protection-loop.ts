@@ -40,7 +40,8 @@ function queueDue(services: Services, due: DueJob, now: Date): number {
   const members = services.db
     .select({ id: dataSources.id, name: dataSources.name, kind: dataSources.kind, replicaState: dataSources.replicaState })
     .from(dataSources)
-    .where(eq(dataSources.groupId, due.groupId))
+    // A primary's source mirrored on its secondary is protected by the primary until switched.
+    .where(and(eq(dataSources.groupId, due.groupId), eq(dataSources.protectedHere, true)))
     .all();
   for (const m of members) {
     if (due.type === "express-full" && m.kind !== "sqlite") continue;
@@ -110,7 +111,7 @@ export function queueAutomaticChecks(services: Services, now: Date): number {
     .select({ id: dataSources.id, name: dataSources.name, groupId: dataSources.groupId, state: dataSources.replicaState, policy: protectionGroups.policy })
     .from(dataSources)
     .innerJoin(protectionGroups, eq(protectionGroups.id, dataSources.groupId))
-    .where(eq(dataSources.replicaState, "inconsistent"))
+    .where(and(eq(dataSources.replicaState, "inconsistent"), eq(dataSources.protectedHere, true)))
     .all();
   let queued = 0;
   for (const r of rows) {
@@ -140,7 +141,13 @@ export function queueDailyMaintenance(services: Services, now: Date): boolean {
 
 /** Re-reads each agent's data sources (new ones appear, removed ones are marked missing). */
 export async function rediscoverSources(services: Services): Promise<void> {
-  const list = services.db.select({ id: agents.id, computerId: agents.computerId, name: protectedComputers.name }).from(agents).innerJoin(protectedComputers, eq(protectedComputers.id, agents.computerId)).all();
+  // Only agents this server owns: a primary's agent mirrored here answers its owner only (this server is a standby) until protection is switched.
+  const list = services.db
+    .select({ id: agents.id, computerId: agents.computerId, name: protectedComputers.name })
+    .from(agents)
+    .innerJoin(protectedComputers, eq(protectedComputers.id, agents.computerId))
+    .where(sql`not exists (select 1 from ${dataSources} where ${dataSources.computerId} = ${agents.computerId} and ${dataSources.protectedHere} = 0)`)
+    .all();
   for (const a of list) {
     try {
       const desc = await describeAgent(services, a.id);
@@ -172,7 +179,7 @@ export function sourceSnapshots(services: Services, only?: number): SourceSnapsh
     .from(dataSources)
     .innerJoin(protectionGroups, eq(protectionGroups.id, dataSources.groupId))
     .innerJoin(protectedComputers, eq(protectedComputers.id, dataSources.computerId))
-    .where(only === undefined ? isNotNull(dataSources.groupId) : and(isNotNull(dataSources.groupId), eq(dataSources.id, only)))
+    .where(and(isNotNull(dataSources.groupId), eq(dataSources.protectedHere, true), only === undefined ? undefined : eq(dataSources.id, only)))
     .all();
   const jobIds = rows.map((r) => r.lastJobId).filter((x): x is number => x !== null);
   const lastJobs = new Map(

@@ -5,8 +5,26 @@
  * and never seen before — else 401, a warning with the reason, and nothing changes.
  */
 import type http from "node:http";
-import { AuthError, NonceCache, ProtocolError, parseJson, readBody, verifyRequest } from "@/server/agent/protocol";
-import { PEER_PROTOCOL_VERSION, PeerRefusal, validDescription, validTopologyView, type EnrolRequest, type HeartbeatAnswer, type PeerDescription } from "./peer-protocol";
+import { AuthError, NonceCache, ProtocolError, encodeFrames, parseJson, readBody, verifyRequest, type ChunkFrame } from "@/server/agent/protocol";
+import type { ManifestHeader } from "@/server/engine/manifest";
+import {
+  PEER_PROTOCOL_VERSION,
+  PeerRefusal,
+  chunksRequest,
+  heartbeatRequest,
+  parsePeerMessage,
+  protectRequest,
+  validDescription,
+  validTopologyView,
+  type CatalogSnapshotAnswer,
+  type EnrolRequest,
+  type HeartbeatAnswer,
+  type LinkStatus,
+  type PeerDescription,
+  type PeerRecoveryPoint,
+  type PeerSource,
+  type ProtectAnswer,
+} from "./peer-protocol";
 
 export interface KnownPeer {
   id: string;
@@ -22,8 +40,22 @@ export interface PeerDirectory {
   byKeyId(keyId: string): KnownPeer | null;
   /** Checks and records an enrolment; throws PeerRefusal (401 token, 409 version or topology). */
   enrol(request: EnrolRequest): PeerDescription;
-  /** A signed heartbeat arrived from this peer. */
-  heartbeatFrom(peerId: string, at: Date): void;
+  /** A signed heartbeat arrived from this peer (a secondary sends its view of the link). */
+  heartbeatFrom(peerId: string, at: Date, link: LinkStatus | undefined): void;
+  /** What a linked peer may read and ask for; each method refuses (PeerRefusal) what this peer may not. */
+  protection: PeerProtectionService;
+}
+
+/** Secondary protection as served to a linked peer (server/domain/servers/peer-serving.ts). */
+export interface PeerProtectionService {
+  sources(peerId: string): PeerSource[];
+  protect(peerId: string, sourceIds: number[]): Promise<ProtectAnswer>;
+  catalogSnapshot(peerId: string): Promise<CatalogSnapshotAnswer>;
+  recoveryPoints(peerId: string, sourceId: number, after: Date | null): PeerRecoveryPoint[];
+  header(peerId: string, manifestId: string): ManifestHeader;
+  chunks(peerId: string, ids: string[]): Promise<ChunkFrame[]>;
+  /** The peer (this server's primary) took these of its sources back. */
+  ownershipTaken(peerId: string, sourceIds: number[]): number;
 }
 
 export interface PeerApiLog {
@@ -61,9 +93,40 @@ export class PeerApi {
       const keyId = verifyRequest(req.headers, req.method ?? "", url.pathname + url.search, body, self.id, (k) => this.o.directory.byKeyId(k)?.publicKey ?? null, this.nonces);
       const peer = this.o.directory.byKeyId(keyId)!;
       if (route === "POST /peer-api/v1/heartbeat") {
-        this.o.directory.heartbeatFrom(peer.id, new Date());
+        const beat = parsePeerMessage(heartbeatRequest, parseJson(body), "heartbeat");
+        this.o.directory.heartbeatFrom(peer.id, new Date(), beat.link);
         const answer: HeartbeatAnswer = { id: self.id, name: self.name, time: new Date().toISOString(), protocol: PEER_PROTOCOL_VERSION };
         return json(res, 200, answer);
+      }
+      const p = this.o.directory.protection;
+      if (route === "GET /peer-api/v1/sources") return json(res, 200, { sources: p.sources(peer.id) });
+      if (route === "POST /peer-api/v1/protect") return json(res, 200, await p.protect(peer.id, parsePeerMessage(protectRequest, parseJson(body), "protect").sourceIds));
+      if (route === "POST /peer-api/v1/ownership-taken") {
+        const n = p.ownershipTaken(peer.id, parsePeerMessage(protectRequest, parseJson(body), "ownership-taken").sourceIds);
+        this.o.log.info({ primary: peer.name, sources: n }, "the primary took ownership back");
+        return json(res, 200, { sources: n });
+      }
+      if (route === "POST /peer-api/v1/catalog-snapshot") {
+        const snapshot = await p.catalogSnapshot(peer.id);
+        this.o.log.info({ secondary: peer.name, manifest: snapshot.manifestId }, "catalog snapshot taken for a secondary");
+        return json(res, 200, snapshot);
+      }
+      if (route === "GET /peer-api/v1/recovery-points") {
+        const source = Number(url.searchParams.get("source"));
+        if (!Number.isInteger(source) || source < 1) throw new ProtocolError("source must be a data source id");
+        const afterRaw = url.searchParams.get("after");
+        const after = afterRaw === null ? null : new Date(afterRaw);
+        if (after && Number.isNaN(after.getTime())) throw new ProtocolError("after must be an ISO date");
+        return json(res, 200, { recoveryPoints: p.recoveryPoints(peer.id, source, after) });
+      }
+      if (req.method === "GET" && url.pathname.startsWith("/peer-api/v1/manifests/")) {
+        return json(res, 200, p.header(peer.id, decodeURIComponent(url.pathname.slice("/peer-api/v1/manifests/".length))));
+      }
+      if (route === "POST /peer-api/v1/chunks") {
+        const frames = await p.chunks(peer.id, parsePeerMessage(chunksRequest, parseJson(body), "chunks").ids);
+        res.writeHead(200, { "content-type": "application/octet-stream" });
+        res.end(encodeFrames(frames));
+        return;
       }
       throw new ProtocolError(`no such route: ${route}`, 404);
     } catch (err) {

@@ -2,8 +2,26 @@
  * The calls a server makes to a peer: hello and enrolment (before any key is known), then
  * signed calls (heartbeat) verified by the peer against the key it recorded.
  */
-import { ProtocolError, signedFetch, type Identity } from "@/server/agent/protocol";
-import { PeerRefusal, validDescription, type EnrolRequest, type HeartbeatAnswer, type PeerDescription } from "./peer-protocol";
+import { ProtocolError, decodeFrames, signedFetch, type Identity } from "@/server/agent/protocol";
+import { validateHeader, type ManifestHeader } from "@/server/engine/manifest";
+import type { ReplicationSource, StoredChunk } from "@/server/engine/replicate";
+import {
+  PeerRefusal,
+  catalogSnapshotSchema,
+  parsePeerMessage,
+  peerRecoveryPointsAnswer,
+  peerSourcesAnswer,
+  protectAnswer,
+  validDescription,
+  type CatalogSnapshotAnswer,
+  type EnrolRequest,
+  type HeartbeatAnswer,
+  type LinkStatus,
+  type PeerDescription,
+  type PeerRecoveryPoint,
+  type PeerSource,
+  type ProtectAnswer,
+} from "./peer-protocol";
 
 const TIMEOUT_MS = 10_000;
 
@@ -32,13 +50,85 @@ export async function enrolWithPrimary(baseUrl: string, request: EnrolRequest): 
   return validDescription(await unsignedJson(baseUrl, "POST", "/peer-api/v1/enrol", request), `the server at ${baseUrl}`);
 }
 
-/** A signed heartbeat to a peer whose id (the audience) and URL are recorded. */
-export async function sendHeartbeat(peer: { id: string; url: string }, identity: Identity, now = new Date()): Promise<HeartbeatAnswer> {
-  const res = await signedFetch(peer.url, "POST", "/peer-api/v1/heartbeat", { identity, audience: peer.id, json: { time: now.toISOString() }, signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((err: unknown) => {
+/** A signed heartbeat to a peer whose id (the audience) and URL are recorded; a secondary sends its view of the link along. */
+export async function sendHeartbeat(peer: { id: string; url: string }, identity: Identity, now = new Date(), link?: LinkStatus): Promise<HeartbeatAnswer> {
+  const res = await signedFetch(peer.url, "POST", "/peer-api/v1/heartbeat", { identity, audience: peer.id, json: { time: now.toISOString(), ...(link && { link }) }, signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((err: unknown) => {
     if (err instanceof ProtocolError) throw err;
     throw new ProtocolError(`cannot reach the server at ${peer.url}: ${(err as Error).message}`, 502);
   });
   const answer = (await res.json()) as HeartbeatAnswer;
   if (answer.id !== peer.id) throw new ProtocolError(`the server at ${peer.url} is ${answer.name} (${answer.id}), not the recorded peer`, 409);
   return answer;
+}
+
+/** Chunk batches are larger than control calls: a batch of 256 chunks may be tens of MiB. */
+const TRANSFER_TIMEOUT_MS = 5 * 60_000;
+
+/** Signed calls to a linked peer (secondary protection, and the pull after switch back). */
+export class PeerClient {
+  constructor(
+    private readonly peer: { id: string; name: string; url: string },
+    private readonly identity: Identity,
+  ) {}
+
+  private async call(method: "GET" | "POST", path: string, json?: unknown, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Response> {
+    const timeout = AbortSignal.timeout(o.timeoutMs ?? TIMEOUT_MS);
+    return signedFetch(this.peer.url, method, path, { identity: this.identity, audience: this.peer.id, json, signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout }).catch((err: unknown) => {
+      if (err instanceof ProtocolError) throw err;
+      throw new ProtocolError(`cannot reach ${this.peer.name} at ${this.peer.url}: ${(err as Error).message}`, 502);
+    });
+  }
+
+  private async json(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    const res = await this.call(method, path, body, { signal });
+    return res.json().catch(() => {
+      throw new ProtocolError(`${this.peer.name} answered ${path} with something that is not JSON`, 502);
+    });
+  }
+
+  /** The primary's data sources, with their groups' policies and agents. */
+  async sources(signal?: AbortSignal): Promise<PeerSource[]> {
+    return parsePeerMessage(peerSourcesAnswer, await this.json("GET", "/peer-api/v1/sources", undefined, signal), `${this.peer.name}'s data sources`).sources;
+  }
+
+  /** Asks the primary to name this server a standby on the agents of these sources. */
+  async protect(sourceIds: number[], signal?: AbortSignal): Promise<ProtectAnswer> {
+    return parsePeerMessage(protectAnswer, await this.json("POST", "/peer-api/v1/protect", { sourceIds }, signal), `${this.peer.name}'s answer to protect`);
+  }
+
+  /** Tells the secondary that this server (its primary) took these sources back. */
+  async ownershipTaken(sourceIds: number[], signal?: AbortSignal): Promise<void> {
+    await this.call("POST", "/peer-api/v1/ownership-taken", { sourceIds }, { signal });
+  }
+
+  /** A fresh, signed snapshot of the peer's catalog (in its pool, ready to be copied). */
+  async catalogSnapshot(signal?: AbortSignal): Promise<CatalogSnapshotAnswer> {
+    const res = await this.call("POST", "/peer-api/v1/catalog-snapshot", {}, { signal, timeoutMs: TRANSFER_TIMEOUT_MS });
+    return parsePeerMessage(catalogSnapshotSchema, await res.json(), `${this.peer.name}'s catalog snapshot`);
+  }
+
+  /** Recovery points of one of the peer's data sources made after `after`, oldest first. */
+  async recoveryPoints(sourceId: number, after: Date | null, signal?: AbortSignal): Promise<PeerRecoveryPoint[]> {
+    const q = new URLSearchParams({ source: String(sourceId), ...(after && { after: after.toISOString() }) });
+    return parsePeerMessage(peerRecoveryPointsAnswer, await this.json("GET", `/peer-api/v1/recovery-points?${q}`, undefined, signal), `${this.peer.name}'s recovery points`).recoveryPoints;
+  }
+
+  /** Replication from this peer's pool (engine/replicate.ts copies only what the local pool lacks). */
+  replicationSource(signal?: AbortSignal): ReplicationSource & { storedBytesReceived: number } {
+    const client = this;
+    return {
+      storedBytesReceived: 0,
+      async header(id: string): Promise<ManifestHeader> {
+        return validateHeader(await client.json("GET", `/peer-api/v1/manifests/${encodeURIComponent(id)}`, undefined, signal), `recovery point ${id} from ${client.peer.name}`, id);
+      },
+      async getStored(ids: string[]): Promise<Map<string, StoredChunk>> {
+        const res = await client.call("POST", "/peer-api/v1/chunks", { ids }, { signal, timeoutMs: TRANSFER_TIMEOUT_MS });
+        const body = Buffer.from(await res.arrayBuffer());
+        this.storedBytesReceived += body.length;
+        const out = new Map<string, StoredChunk>();
+        for (const f of decodeFrames(body)) out.set(f.id, { stored: f.stored, rawLength: f.rawLength, codec: f.codec });
+        return out;
+      },
+    };
+  }
 }

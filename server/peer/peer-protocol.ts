@@ -10,6 +10,7 @@
  * the other.
  */
 import { ProtocolError } from "@/server/agent/protocol";
+import { z } from "zod";
 
 /** Bumped whenever a peer request or answer changes shape. */
 export const PEER_PROTOCOL_VERSION = 1;
@@ -88,4 +89,91 @@ export function validTopologyView(o: unknown): PeerTopologyView {
       .filter((l): l is { primary: string; secondary: string } => !!l && str((l as { primary?: unknown }).primary, 64) && str((l as { secondary?: unknown }).secondary, 64))
       .map((l) => ({ primary: l.primary, secondary: l.secondary })),
   };
+}
+
+/*
+ * Secondary protection (SPEC §4). The secondary asks its primary for its data sources, a
+ * catalog snapshot, the recovery points of the sources it selected, their headers and the
+ * chunks it lacks; the primary names the secondary a standby on those sources' agents. The
+ * pull after switch back runs the same calls the other way round. Answers are checked with
+ * zod on arrival: a peer's answer is input like any other.
+ */
+
+const isoDate = z.iso.datetime({ offset: true });
+const manifestId = z.string().regex(/^\d{8}T\d{9}Z-[0-9a-f]{8}$/, "not a manifest id");
+
+export const peerSourceSchema = z.object({
+  id: z.number().int().positive(),
+  name: z.string().min(1).max(200),
+  kind: z.enum(["folder", "sqlite"]),
+  path: z.string().max(4096),
+  computer: z.string().min(1).max(200),
+  groupId: z.number().int().positive().nullable(),
+  group: z.string().max(200).nullable(),
+  /** The group's short-term policy as stored (JSON text); the secondary checks it before using it. */
+  policy: z.string().max(100_000).nullable(),
+  agent: z.object({ id: z.uuid(), name: z.string().max(200), url: z.string().max(2000), publicKey: z.string().min(1).max(200) }).nullable(),
+  recoveryPoints: z.number().int().nonnegative(),
+  latestRecoveryPointAt: isoDate.nullable(),
+  /** Protection of this source is switched to the secondary (the primary is fenced off it). */
+  switched: z.boolean(),
+});
+export type PeerSource = z.infer<typeof peerSourceSchema>;
+export const peerSourcesAnswer = z.object({ sources: z.array(peerSourceSchema).max(100_000) });
+
+export const protectRequest = z.object({ sourceIds: z.array(z.number().int().positive()).max(10_000) });
+export const protectAnswer = z.object({
+  standby: z.array(z.number().int()),
+  failed: z.array(z.object({ id: z.number().int(), error: z.string() })),
+});
+export type ProtectAnswer = z.infer<typeof protectAnswer>;
+
+export const peerRecoveryPointSchema = z.object({
+  manifestId,
+  createdAt: isoDate,
+  kind: z.enum(["incremental", "express-full", "tape"]),
+  sizeBytes: z.number().int().nonnegative(),
+  files: z.number().int().nonnegative(),
+});
+export type PeerRecoveryPoint = z.infer<typeof peerRecoveryPointSchema>;
+export const peerRecoveryPointsAnswer = z.object({ recoveryPoints: z.array(peerRecoveryPointSchema).max(10_000) });
+
+/** What the primary signs about one of its catalog snapshots (catalog-snapshots.ts makes the statement). */
+export const catalogSnapshotSchema = z.object({
+  serverId: z.uuid(),
+  manifestId,
+  takenAt: isoDate,
+  sizeBytes: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  signature: z.string().min(1).max(200),
+  keyId: z.string().min(1).max(64),
+});
+export type CatalogSnapshotAnswer = z.infer<typeof catalogSnapshotSchema>;
+
+export const chunksRequest = z.object({ ids: z.array(z.string().regex(/^[0-9a-f]{64}$/, "not a chunk id")).min(1).max(256) });
+
+/** The secondary's view of the link, sent with each heartbeat so the primary shows it too. */
+export const linkStatusSchema = z.object({
+  catalogEveryMinutes: z.number().int().nullable(),
+  replicaEveryMinutes: z.number().int().nullable(),
+  catalogRetentionDays: z.number().int(),
+  autoSwitch: z.boolean(),
+  graceMinutes: z.number().int(),
+  lastCatalogCopyAt: isoDate.nullable(),
+  inSyncAt: isoDate.nullable(),
+  lastReplicationAt: isoDate.nullable(),
+  lastReplicationError: z.string().max(2000).nullable(),
+  bytesReplicated: z.number().int().nonnegative(),
+  /** The primary's ids of the sources switched to the secondary. */
+  switchedSourceIds: z.array(z.number().int()).max(100_000),
+});
+export type LinkStatus = z.infer<typeof linkStatusSchema>;
+export const heartbeatRequest = z.object({ time: isoDate, link: linkStatusSchema.optional() });
+
+/** The first zod issue of a peer's message, as a protocol error. */
+export function parsePeerMessage<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const i = r.error.issues[0]!;
+  throw new ProtocolError(`${what}: ${i.path.join(".") || "(message)"}: ${i.message}`);
 }

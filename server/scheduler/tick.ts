@@ -1,6 +1,8 @@
 import type { Services } from "@/server/services";
 import { purgeExpiredSessions } from "@/server/domain/auth/sessions";
-import { heartbeatPrimaries } from "@/server/domain/servers/heartbeats";
+import { heartbeatPrimaries, watchSecondaries } from "@/server/domain/servers/heartbeats";
+import { scheduleLinkJobs } from "@/server/domain/servers/secondary-protection";
+import { autoSwitchStep } from "@/server/domain/servers/switch-protection";
 import { queueAutomaticChecks, queueDailyMaintenance, rediscoverSources, refreshAlerts, scheduleDueJobs } from "@/server/jobs/protection-loop";
 
 /** Every fifth minute the agents are asked for their data sources (and so for signs of life). */
@@ -27,6 +29,7 @@ export function createTick(s: Services) {
     });
     const due = step("schedule", () => scheduleDueJobs(s, now));
     if (due && (due.queued || due.missed)) s.log.info(due, "scheduled jobs queued");
+    step("links", () => scheduleLinkJobs(s, now));
     step("automatic checks", () => queueAutomaticChecks(s, now));
     step("maintenance", () => queueDailyMaintenance(s, now));
     step("runner", () => s.jobs.pump());
@@ -34,6 +37,8 @@ export function createTick(s: Services) {
       await rediscoverSources(s).catch((err: unknown) => s.log.error({ err }, "source discovery failed"));
     }
     await heartbeatPrimaries(s, now).catch((err: unknown) => s.log.error({ err }, "heartbeats failed"));
+    step("secondaries", () => watchSecondaries(s, now));
+    await autoSwitchStep(s, now).catch((err: unknown) => s.log.error({ err }, "automatic switch failed"));
     step("alerts", () => refreshAlerts(s, now));
   };
 }

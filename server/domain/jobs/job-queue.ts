@@ -10,14 +10,14 @@ import { agents, dataSources, jobLog, jobs, protectedComputers, protectionGroups
 import { DomainError } from "../errors";
 import { recoverAfterRestart, retryRefusal, transitionRefusal, type EndedBy } from "../scheduling/job-rules";
 
-export const JOB_TYPES = ["synchronization", "recovery-point", "express-full", "consistency-check", "restore", "verify", "prune"] as const;
+export const JOB_TYPES = ["synchronization", "recovery-point", "express-full", "consistency-check", "restore", "verify", "prune", "catalog-copy", "replication", "pull-recovery-points"] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export const JOB_TRIGGERS = ["schedule", "user", "system", "retry", "demo"] as const;
 export type JobTrigger = (typeof JOB_TRIGGERS)[number];
 
 /** Jobs the system retries by itself after it ended them (a crash, an unreachable agent). */
-const RETRIED_BY_POLICY: ReadonlySet<string> = new Set(["synchronization", "recovery-point", "express-full", "consistency-check", "verify", "prune"]);
+const RETRIED_BY_POLICY: ReadonlySet<string> = new Set(["synchronization", "recovery-point", "express-full", "consistency-check", "verify", "prune", "catalog-copy", "replication", "pull-recovery-points"]);
 export const MAX_ATTEMPTS = 3;
 
 export interface NewJob {
@@ -32,6 +32,8 @@ export interface NewJob {
   scheduledFor?: Date | null;
   attempt?: number;
   retryOf?: number | null;
+  /** The peer server a link's job works with. */
+  peerServerId?: string | null;
 }
 
 export function enqueueJob(db: CatalogDb, job: NewJob, now: Date): number {
@@ -56,6 +58,7 @@ export function enqueueJob(db: CatalogDb, job: NewJob, now: Date): number {
       scheduledFor: job.scheduledFor ?? null,
       attempt: job.attempt ?? 1,
       retryOf: job.retryOf ?? null,
+      peerServerId: job.peerServerId ?? null,
       createdAt: now,
     })
     .returning({ id: jobs.id })
@@ -151,6 +154,7 @@ export function retryJob(db: CatalogDb, id: number, now: Date, o: { trigger: Job
         requestedBy: o.requestedBy ?? null,
         attempt: row.attempt + 1,
         retryOf: row.id,
+        peerServerId: row.peerServerId,
       },
       now,
     );
@@ -195,6 +199,8 @@ export interface ListJobsFilter {
   type?: string;
   dataSourceId?: number;
   groupId?: number;
+  /** A link's jobs: those working with this peer server. */
+  peerServerId?: string;
   since?: Date;
   /** Keyset paging: jobs with a smaller id. */
   before?: number;
@@ -213,6 +219,7 @@ const jobColumns = {
   error: jobs.error,
   dataSourceId: jobs.dataSourceId,
   groupId: jobs.groupId,
+  peerServerId: jobs.peerServerId,
   attempt: jobs.attempt,
   retryOf: jobs.retryOf,
   endedBy: jobs.endedBy,
@@ -244,6 +251,7 @@ export function listJobs(db: CatalogDb, f: ListJobsFilter) {
   if (f.type) where.push(eq(jobs.type, f.type));
   if (f.dataSourceId !== undefined) where.push(eq(jobs.dataSourceId, f.dataSourceId));
   if (f.groupId !== undefined) where.push(eq(jobs.groupId, f.groupId));
+  if (f.peerServerId !== undefined) where.push(eq(jobs.peerServerId, f.peerServerId));
   if (f.since) where.push(sql`${jobs.createdAt} >= ${f.since.getTime()}`);
   if (f.before !== undefined) where.push(lt(jobs.id, f.before));
   return db

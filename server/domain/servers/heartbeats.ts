@@ -9,6 +9,8 @@ import { serverLinks, servers } from "@/db/schema";
 import type { Services } from "@/server/services";
 import { sendHeartbeat } from "@/server/peer/peer-client";
 import { raiseAlert, resolveAlert } from "../monitoring/alerts";
+import { linkStatusFor } from "./secondary-protection";
+import { BROKEN_AFTER_HEARTBEATS, HEARTBEAT_MS } from "./link-health";
 
 export const PRIMARY_UNREACHABLE = "primary-unreachable";
 export const primaryUnreachableKey = (serverId: string) => `${PRIMARY_UNREACHABLE}:${serverId}`;
@@ -60,7 +62,7 @@ export async function heartbeatPrimaries(services: Services, now: Date = service
   return Promise.all(
     primaries.map(async (p): Promise<HeartbeatResult> => {
       try {
-        await sendHeartbeat({ id: p.id, url: p.url }, identity, now);
+        await sendHeartbeat({ id: p.id, url: p.url }, identity, now, linkStatusFor(services.db, p.id));
         recordContact(services, { primaryId: p.id, secondaryId: selfId }, p.id, now);
         if (resolveAlert(services.db, primaryUnreachableKey(p.id), now)) services.log.info({ primary: p.name }, "primary server reachable again");
         return { serverId: p.id, name: p.name, ok: true, lastContactAt: now };
@@ -85,4 +87,43 @@ export async function heartbeatPrimaries(services: Services, now: Date = service
       }
     }),
   );
+}
+
+export const SECONDARY_QUIET = "secondary-quiet";
+
+/**
+ * The primary's side: a secondary that has not sent a heartbeat for BROKEN_AFTER_HEARTBEATS
+ * minutes is not protecting this server's catalog and replicas any more: a warning says so
+ * (and clears at its next heartbeat).
+ */
+export function watchSecondaries(services: Services, now: Date): void {
+  const self = services.db.select({ id: servers.id }).from(servers).where(eq(servers.isSelf, true)).get();
+  if (!self) return;
+  const rows = services.db
+    .select({ id: servers.id, name: servers.name, url: servers.url, lastContactAt: serverLinks.lastContactAt })
+    .from(serverLinks)
+    .innerJoin(servers, eq(servers.id, serverLinks.secondaryId))
+    .where(eq(serverLinks.primaryId, self.id))
+    .all();
+  for (const s of rows) {
+    const key = `${SECONDARY_QUIET}:${s.id}`;
+    const silent = !s.lastContactAt || now.getTime() - s.lastContactAt.getTime() > BROKEN_AFTER_HEARTBEATS * HEARTBEAT_MS;
+    if (!silent) {
+      resolveAlert(services.db, key, now);
+      continue;
+    }
+    raiseAlert(
+      services.db,
+      {
+        key,
+        type: SECONDARY_QUIET,
+        severity: "warning",
+        title: `Secondary server ${s.name} is not in contact`,
+        detail: `No heartbeat from ${s.name} since ${s.lastContactAt ? s.lastContactAt.toISOString() : "the link was made"}: this server's catalog and replicas are not being copied.`,
+        recommendedAction: `Check that ${s.name} is running and can reach this server; its own page lists the link's errors.`,
+        target: s.name,
+      },
+      now,
+    );
+  }
 }

@@ -17,6 +17,7 @@ import type { PeerDirectory } from "@/server/peer/peer-api";
 import { DomainError } from "../errors";
 import { checkLink, topologyGraph, type ProtectionLink, type Topology, type TopologyIssue } from "./topology-rules";
 import { recordHeartbeatFrom } from "./heartbeats";
+import { linkHealthByEdge, peerProtectionService, recordLinkStatus } from "./secondary-protection";
 
 export const ENROLMENT_TOKEN_TTL_MS = 24 * 3600_000;
 export const MAX_ENROLMENT_FAILURES = 5;
@@ -206,7 +207,11 @@ export function peerDirectory(services: Services): PeerDirectory {
       return linked ? row : null;
     },
     enrol: (request) => acceptEnrolment(services, request),
-    heartbeatFrom: (peerId, at) => recordHeartbeatFrom(services, peerId, at),
+    heartbeatFrom: (peerId, at, link) => {
+      recordHeartbeatFrom(services, peerId, at);
+      if (link) recordLinkStatus(services, peerId, link, at);
+    },
+    protection: peerProtectionService(services),
   };
 }
 
@@ -230,15 +235,34 @@ export function listServersWithPeers(db: CatalogDb) {
     .sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || a.name.localeCompare(b.name));
 }
 
-/** The topology page's graph: this server, its primaries, its secondary and the chain it knows, with each link's last contact. */
-export function serverTopology(db: CatalogDb) {
+/**
+ * The topology page's graph: this server, its primaries, its secondary and the chain it knows,
+ * with each link's last contact and, for the links this server is an end of, its health, lag
+ * and last catalog copy (a link further down the chain is another server's to judge: "unknown").
+ */
+export function serverTopology(services: Services) {
+  const db = services.db;
   const self = selfServer(db);
   const graph = topologyGraph(catalogTopology(db), self.id);
   const links = db.select().from(serverLinks).all();
   const lastContact = new Map(db.select({ id: servers.id, at: servers.lastContactAt }).from(servers).all().map((r) => [r.id, r.at]));
+  const health = linkHealthByEdge(services);
   return {
     selfId: self.id,
     nodes: graph.nodes.map((n) => ({ ...n, lastContactAt: n.id === self.id ? null : (lastContact.get(n.id) ?? null) })),
-    edges: graph.edges.map((e) => ({ ...e, lastContactAt: links.find((l) => l.primaryId === e.primary && l.secondaryId === e.secondary)?.lastContactAt ?? null })),
+    edges: graph.edges.map((e) => {
+      const h = e.primary === self.id || e.secondary === self.id ? health.get(`${e.primary}>${e.secondary}`) : undefined;
+      return {
+        ...e,
+        lastContactAt: links.find((l) => l.primaryId === e.primary && l.secondaryId === e.secondary)?.lastContactAt ?? null,
+        state: h?.state ?? ("unknown" as const),
+        lagSeconds: h?.lagSeconds ?? null,
+        reasons: h?.reasons ?? [],
+        lastCatalogCopyAt: h?.lastCatalogCopyAt ?? null,
+        lastReplicationAt: h?.lastReplicationAt ?? null,
+        switchedSources: h?.switchedSources ?? 0,
+        protectedSources: h?.protectedSources ?? 0,
+      };
+    }),
   };
 }
