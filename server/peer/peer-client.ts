@@ -115,14 +115,16 @@ export class PeerClient {
 
   /** Replication from this peer's pool (engine/replicate.ts copies only what the local pool lacks). */
   replicationSource(signal?: AbortSignal): ReplicationSource & { storedBytesReceived: number } {
-    const client = this;
+    const json = (path: string) => this.json("GET", path, undefined, signal);
+    const post = (ids: string[]) => this.call("POST", "/peer-api/v1/chunks", { ids }, { signal, timeoutMs: TRANSFER_TIMEOUT_MS });
+    const peer = this.peer.name;
     return {
       storedBytesReceived: 0,
       async header(id: string): Promise<ManifestHeader> {
-        return validateHeader(await client.json("GET", `/peer-api/v1/manifests/${encodeURIComponent(id)}`, undefined, signal), `recovery point ${id} from ${client.peer.name}`, id);
+        return validateHeader(await json(`/peer-api/v1/manifests/${encodeURIComponent(id)}`), `recovery point ${id} from ${peer}`, id);
       },
       async getStored(ids: string[]): Promise<Map<string, StoredChunk>> {
-        const res = await client.call("POST", "/peer-api/v1/chunks", { ids }, { signal, timeoutMs: TRANSFER_TIMEOUT_MS });
+        const res = await post(ids);
         const body = Buffer.from(await res.arrayBuffer());
         this.storedBytesReceived += body.length;
         const out = new Map<string, StoredChunk>();

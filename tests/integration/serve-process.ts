@@ -90,3 +90,38 @@ export async function startAgent(args: string[]): Promise<RunningAgent> {
   const p = await startUntilRunning("agent", ["agent", "--port", "0", ...args], {}, 30_000);
   return { ...p, token: /Pairing token[^:]*: (\S+)/.exec(p.output())?.[1] ?? null };
 }
+
+/** Polls `probe` until it returns a value; `seen` says what it last saw, for the timeout's message. */
+export async function pollUntil<T>(what: string, probe: (seen: { last?: unknown }) => Promise<T | undefined>, timeoutMs: number, everyMs = 200): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  const seen: { last?: unknown } = {};
+  for (;;) {
+    const v = await probe(seen);
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last seen: ${JSON.stringify(seen.last)}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A fresh server's first-start set-up and an admin's session on it. */
+export async function adminSession(url: string): Promise<ApiClient> {
+  const api = new ApiClient(url);
+  const first = await api.call("auth.setup", { username: "admin", password: "correct horse battery", displayName: "Admin" });
+  if (first.error && !/already/i.test(first.error.message)) throw new Error(first.error.message);
+  const login = await api.call("auth.login", { username: "admin", password: "correct horse battery" });
+  if (login.error) throw new Error(login.error.message);
+  return api;
+}
+
+/** Waits until job `id` ends; returns it (with its result and log) whatever its state. */
+export async function jobEnded(api: ApiClient, id: number, timeoutMs = 60_000) {
+  type Ended = { id: number; type: string; state: string; error: string | null; result: Record<string, unknown> | null; log: { level: string; message: string }[] };
+  return pollUntil<Ended>(
+    `job ${id} to end`,
+    async (seen) => {
+      const j = (seen.last = (await api.call("monitoring.job", { id }, "query")).data as Ended | undefined);
+      return j && /succeeded|failed|cancelled/.test(j.state) ? j : undefined;
+    },
+    timeoutMs,
+  );
+}

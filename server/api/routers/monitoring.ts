@@ -17,6 +17,8 @@ export const monitoringRouter = router({
         type: z.string().max(50).optional(),
         dataSourceId: ZId.optional(),
         groupId: ZId.optional(),
+        /** The jobs of a link between servers (catalog copies, replication, pulls back) with that peer. */
+        peerServerId: z.uuid().optional(),
         since: z.date().optional(),
         before: ZId.optional(),
         limit: z.number().int().min(1).max(500).default(100),

@@ -203,13 +203,28 @@ export function runNow(
   return db.transaction((tx) => {
     const where = input.dataSourceId !== undefined ? eq(dataSources.id, input.dataSourceId) : input.groupId !== undefined ? eq(dataSources.groupId, input.groupId) : undefined;
     if (!where) throw new DomainError("INVALID", "name a protection group or a data source");
-    const rows = tx.select({ id: dataSources.id, name: dataSources.name, kind: dataSources.kind, groupId: dataSources.groupId, replicaState: dataSources.replicaState }).from(dataSources).where(and(where)).all();
+    const rows = tx
+      .select({ id: dataSources.id, name: dataSources.name, kind: dataSources.kind, groupId: dataSources.groupId, replicaState: dataSources.replicaState, protectedHere: dataSources.protectedHere, originServerId: dataSources.originServerId })
+      .from(dataSources)
+      .where(and(where))
+      .all();
     if (rows.length === 0) throw new DomainError("NOT_FOUND", input.dataSourceId !== undefined ? `no data source ${input.dataSourceId}` : `no protection group ${input.groupId} or it has no members`);
     const queued: number[] = [];
     const skipped: { dataSourceId: number; name: string; reason: string }[] = [];
     for (const r of rows) {
       if (r.groupId === null) {
         skipped.push({ dataSourceId: r.id, name: r.name, reason: "the data source is not protected" });
+        continue;
+      }
+      if (!r.protectedHere) {
+        // Servers protecting servers (SPEC §4): one server protects a source at a time.
+        skipped.push({
+          dataSourceId: r.id,
+          name: r.name,
+          reason: r.originServerId
+            ? "its primary server protects it; this server holds copies (switch protection to protect it from here)"
+            : "protection is switched to the secondary server: take ownership back first (agent ownership required)",
+        });
         continue;
       }
       if (input.type === "express-full" && r.kind !== "sqlite") {

@@ -43,11 +43,11 @@ export function snapshotProblem(s: CatalogSnapshotAnswer, header: ManifestHeader
   if (header.id !== s.manifestId) return `the manifest is ${header.id}, the snapshot names ${s.manifestId}`;
   if (header.source !== catalogLabel(s.serverId)) return `the manifest holds ${JSON.stringify(header.source)}, not the catalog of server ${s.serverId}`;
   if (keyIdOf(publicKey) !== s.keyId) return "it was signed with another key than the server's";
-  let ok = false;
+  let ok: boolean;
   try {
     ok = verify(null, snapshotStatement(s, header.tree), parsePublicKey(publicKey), Buffer.from(s.signature, "base64"));
   } catch {
-    ok = false;
+    ok = false; // a malformed key or signature is a bad signature
   }
   return ok ? null : "its signature does not match its content (it was altered after the server signed it)";
 }

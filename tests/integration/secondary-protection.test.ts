@@ -1,0 +1,191 @@
+/**
+ * Servers protecting servers (SPEC §4), with real processes on loopback: a primary (alpha)
+ * protecting a folder through a real agent, and its secondary (bravo).
+ *
+ *   link → select the source → catalog copy and replication (missing chunks only) → ~1% churn
+ *   replicates as about the change → SIGKILL of the primary → unreachable alert → switch
+ *   protection (the agent takes bravo as owner, the switched replica is checked, bravo makes a
+ *   recovery point) → restore from the secondary, compared byte for byte → the primary comes
+ *   back fenced ("agent ownership required") → takes ownership → pulls bravo's recovery point
+ *   → every recovery point of the sequence is on the primary, none lost.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultShortTermPolicy } from "@/server/domain/protection/short-term-policy";
+import { PROJECT_DIR, adminSession, jobEnded, pollUntil, startAgent, startServer, type ApiClient, type RunningAgent, type RunningServer } from "./serve-process";
+
+const tmpDirs: string[] = [];
+const tmpDir = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "custodian-secondary-"));
+  tmpDirs.push(d);
+  return d;
+};
+
+const FILES = 40;
+const FILE_SIZE = 256 * 1024;
+
+let alpha: RunningServer;
+let bravo: RunningServer;
+let agent: RunningAgent;
+let alphaData: string;
+let source: string;
+
+/** name → sha256 of every file under dir. */
+function treeHashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const p = path.join(dir, f);
+    if (fs.statSync(p).isFile()) out[f] = createHash("sha256").update(fs.readFileSync(p)).digest("hex");
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(PROJECT_DIR, process.env.CUSTODIAN_DIST_DIR || ".next", "BUILD_ID"))) throw new Error("Build the UI first (npm run build); npm test does it for you.");
+  source = tmpDir();
+  for (let i = 0; i < FILES; i++) fs.writeFileSync(path.join(source, `doc-${String(i).padStart(2, "0")}.bin`), randomBytes(FILE_SIZE));
+  alphaData = tmpDir();
+  [alpha, bravo, agent] = await Promise.all([
+    startServer(["--data", alphaData, "--no-demo", "--name", "alpha"]),
+    startServer(["--data", tmpDir(), "--no-demo", "--name", "bravo"]),
+    startAgent(["--data", tmpDir(), "--name", "file-host", "--folder", `docs=${source}`]),
+  ]);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([alpha, bravo, agent].map((p) => (p?.child.exitCode === null && p.child.signalCode === null ? p.stop() : undefined)));
+  tmpDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+});
+
+interface Rp {
+  id: number;
+  createdAt: string;
+  files: number;
+}
+const points = async (api: ApiClient, dataSourceId: number) => ((await api.call("recovery.recoveryPoints", { dataSourceId }, "query")).data as Rp[]) ?? [];
+const ok = <T,>(r: { data?: unknown; error?: { message: string } }) => {
+  expect(r.error?.message).toBeUndefined();
+  return r.data as T;
+};
+
+describe("a secondary protecting a primary, through failure and back", () => {
+  it("replicates, switches, restores from the secondary, and switches back without losing a recovery point", async () => {
+    let a = await adminSession(alpha.url);
+    const b = await adminSession(bravo.url);
+    const alphaId = (ok<{ id: string; isSelf: boolean }[]>(await a.call("servers.list", undefined, "query"))).find((s) => s.isSelf)!.id;
+    const bravoId = (ok<{ id: string; isSelf: boolean }[]>(await b.call("servers.list", undefined, "query"))).find((s) => s.isSelf)!.id;
+
+    // The primary protects the agent's folder; recovery points only when asked (the schedule is hours away).
+    ok(await a.call("agents.pair", { url: agent.url, token: agent.token }));
+    const computers = ok<{ name: string; sources: { id: number; name: string }[] }[]>(await a.call("protection.refreshSources"));
+    const docsId = computers.find((c) => c.name === "file-host")!.sources.find((s) => s.name === "docs")!.id;
+    const at = new Date(Date.now() + 6 * 3600_000);
+    const time = `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+    const policy = { ...defaultShortTermPolicy({ hasDatabases: false }), synchronization: { justBeforeRecoveryPoint: true }, recoveryPoints: { days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], times: [time] } };
+    const groupId = ok<{ id: number }>(await a.call("protection.createGroup", { name: "Documents", policy, members: [docsId] })).id;
+    const runRp = async (api: ApiClient, body: object) => ok<{ queued: number[] }>(await api.call("protection.runNow", { type: "recovery-point", ...body })).queued;
+    await pollUntil("the initial replica", async () => ((await points(a, docsId)).length >= 1 ? true : undefined), 60_000);
+    await runRp(a, { groupId });
+    await pollUntil("a second recovery point on alpha", async () => ((await points(a, docsId)).length >= 2 ? true : undefined), 60_000);
+
+    // Link bravo as alpha's secondary and select the folder.
+    const token = ok<{ token: string }>(await a.call("servers.createEnrolmentToken")).token;
+    ok(await b.call("servers.linkPrimary", { url: alpha.url, token }));
+    const offered = ok<{ id: number; name: string; switchable: boolean; selected: boolean }[]>(await b.call("servers.primarySources", { primaryId: alphaId }, "query"));
+    expect(offered.find((s) => s.id === docsId)).toMatchObject({ name: "docs", switchable: true, selected: false });
+    const bad = await b.call("servers.configureSecondaryProtection", { primaryId: alphaId, sourceIds: [docsId], catalogEveryMinutes: 5, replicaEveryMinutes: 60, catalogRetentionDays: 14, autoSwitch: false, graceMinutes: 15 });
+    expect(JSON.stringify(bad.error)).toMatch(/Catalog copy: at least 15 minutes/);
+    ok(await b.call("servers.configureSecondaryProtection", { primaryId: alphaId, sourceIds: [docsId], catalogEveryMinutes: 1440, replicaEveryMinutes: 60, catalogRetentionDays: 14, autoSwitch: false, graceMinutes: 15 }));
+
+    // Catalog copy and replication, now.
+    const round = async () => {
+      const jobs = ok<{ catalogCopyJobId: number; replicationJobId: number }>(await b.call("servers.replicateNow", { primaryId: alphaId }));
+      const [cat, rep] = [await jobEnded(b, jobs.catalogCopyJobId), await jobEnded(b, jobs.replicationJobId)];
+      expect([cat.state, cat.error], JSON.stringify(cat.log)).toEqual(["succeeded", null]);
+      expect([rep.state, rep.error], JSON.stringify(rep.log)).toEqual(["succeeded", null]);
+      return { cat, rep };
+    };
+    const first = await round();
+    expect(first.rep.result).toMatchObject({ recoveryPoints: 2 });
+    type LinkDetail = { health: { state: string }; catalogSnapshots: unknown[]; sources: { id: number; originSourceId: number; recoveryPoints: number; protectedHere: boolean; switch: { kind: string } }[] };
+    let link = ok<LinkDetail>(await b.call("servers.link", { primaryId: alphaId, secondaryId: bravoId }, "query"));
+    expect(link.catalogSnapshots).toHaveLength(1);
+    expect(link.health.state).toBe("healthy");
+    const mirror = link.sources.find((s) => s.originSourceId === docsId)!;
+    expect(mirror).toMatchObject({ recoveryPoints: 2, protectedHere: false, switch: { kind: "primary" } });
+
+    // ~1% churn: one file of forty rewritten. What travels is about that file's new chunks.
+    fs.writeFileSync(path.join(source, "doc-07.bin"), randomBytes(FILE_SIZE));
+    await runRp(a, { groupId });
+    await pollUntil("a third recovery point on alpha", async () => ((await points(a, docsId)).length >= 3 ? true : undefined), 60_000);
+    const second = await round();
+    expect(second.rep.result).toMatchObject({ recoveryPoints: 1 });
+    const copiedBytes = second.rep.result!.storedBytesCopied as number;
+    expect(copiedBytes).toBeGreaterThan(FILE_SIZE * 0.9); // the new file, incompressible
+    expect(copiedBytes).toBeLessThan(FILE_SIZE * 1.2 + 64 * 1024); // and little more: one tree chunk or so
+
+    // The primary dies. bravo notices at its heartbeat.
+    const alphaPort = new URL(alpha.url).port;
+    await alpha.stop("SIGKILL");
+    const beat = ok<{ ok: boolean }[]>(await b.call("servers.heartbeatNow"));
+    expect(beat[0]!.ok).toBe(false);
+    const alerts = ok<{ type: string; severity: string }[]>(await b.call("monitoring.alerts", { active: true, type: "primary-unreachable", limit: 10 }, "query"));
+    expect(alerts[0]).toMatchObject({ severity: "critical" });
+
+    // Before the switch, bravo only holds copies: it does not protect the source.
+    expect((await b.call("protection.runNow", { type: "recovery-point", dataSourceId: mirror.id })).error?.message).toMatch(/its primary server protects it/);
+    // Switch protection: the agent takes bravo as its owner; the switched replica is checked.
+    const switched = ok<{ switched: { id: number; checkJobId: number }[]; refused: unknown[] }>(await b.call("servers.switchProtection", { primaryId: alphaId, dataSourceIds: [mirror.id] }));
+    expect(switched.refused).toEqual([]);
+    const check = await jobEnded(b, switched.switched[0]!.checkJobId);
+    expect([check.state, check.error]).toEqual(["succeeded", null]);
+    // bravo goes on making recovery points under alpha's policy.
+    fs.writeFileSync(path.join(source, "written-while-alpha-was-down.txt"), "new work\n");
+    expect(await runRp(b, { dataSourceId: mirror.id })).toHaveLength(1);
+    await pollUntil("a recovery point made by bravo", async () => ((await points(b, mirror.id)).length >= 4 ? true : undefined), 60_000);
+    link = ok<LinkDetail>(await b.call("servers.link", { primaryId: alphaId, secondaryId: bravoId }, "query"));
+    expect(link.health.state).toBe("switched");
+
+    // Restore from the secondary, straight to the protected computer, byte for byte.
+    const newest = (await points(b, mirror.id)).sort((x, y) => y.createdAt.localeCompare(x.createdAt))[0]!;
+    const target = tmpDir();
+    const restore = ok<{ jobId: number }>(await b.call("recovery.restore", { dataSourceId: mirror.id, recoveryPointId: newest.id, target, existing: "overwrite" }));
+    const restored = await jobEnded(b, restore.jobId);
+    expect([restored.state, restored.error]).toEqual(["succeeded", null]);
+    expect(treeHashes(target)).toEqual(treeHashes(source));
+
+    // The primary comes back: its agent is fenced off, and bravo's heartbeat tells it why.
+    alpha = await startServer(["--data", alphaData, "--no-demo", "--name", "alpha", "--port", alphaPort]);
+    a = await adminSession(alpha.url);
+    ok(await b.call("servers.heartbeatNow"));
+    const required = ok<{ type: string; severity: string; dataSourceId: number }[]>(await a.call("monitoring.alerts", { active: true, type: "agent-ownership-required", limit: 10 }, "query"));
+    expect(required[0]).toMatchObject({ severity: "critical", dataSourceId: docsId });
+    const fenced = await a.call("protection.runNow", { type: "recovery-point", dataSourceId: docsId });
+    expect(fenced.error?.message).toMatch(/switched to the secondary server: take ownership back first/);
+
+    // Switch back: alpha takes ownership and pulls what bravo made meanwhile.
+    const back = ok<{ taken: { id: number; checkJobId: number }[]; refused: unknown[]; pullJobId: number; secondaryTold: string }>(await a.call("servers.takeOwnership", { dataSourceIds: [docsId] }));
+    expect(back.refused).toEqual([]);
+    expect(back.secondaryTold).toBe("ok");
+    expect((await jobEnded(a, back.pullJobId)).state).toBe("succeeded");
+    expect((await jobEnded(a, back.taken[0]!.checkJobId)).state).toBe("succeeded");
+    const onAlpha = await points(a, docsId);
+    const onBravo = await points(b, mirror.id);
+    expect(onAlpha).toHaveLength(4); // its own three and the one bravo made
+    expect(onBravo).toHaveLength(4); // the three it copied and its own
+    expect(new Set(onAlpha.map((p) => p.createdAt))).toEqual(new Set(onBravo.map((p) => p.createdAt)));
+    link = ok<LinkDetail>(await b.call("servers.link", { primaryId: alphaId, secondaryId: bravoId }, "query"));
+    expect(link.sources.find((s) => s.id === mirror.id)).toMatchObject({ protectedHere: false, switch: { kind: "primary" } });
+    expect(ok<unknown[]>(await a.call("monitoring.alerts", { active: true, type: "agent-ownership-required", limit: 10 }, "query"))).toEqual([]);
+
+    // The pulled recovery point restores from the primary, byte for byte.
+    const pulled = onAlpha.sort((x, y) => y.createdAt.localeCompare(x.createdAt))[0]!;
+    const target2 = tmpDir();
+    const again = await jobEnded(a, ok<{ jobId: number }>(await a.call("recovery.restore", { dataSourceId: docsId, recoveryPointId: pulled.id, target: target2, existing: "overwrite" })).jobId);
+    expect([again.state, again.error]).toEqual(["succeeded", null]);
+    expect(treeHashes(target2)).toEqual(treeHashes(source));
+  }, 300_000);
+});
