@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
@@ -16,17 +17,22 @@ import { resolveSession, type SessionUser } from "@/server/domain/auth/sessions"
 import { createUser } from "@/server/domain/users/manage-users";
 import type { Role } from "@/db/schema";
 
-/** Services on a fresh, migrated in-memory catalog with a fixed clock: what router and domain tests run on. */
-export function createTestServices(o: { loginThrottle?: LoginThrottleOptions; now?: string } = {}) {
+/**
+ * Services on a fresh, migrated in-memory catalog with a fixed clock: what router and domain
+ * tests run on. `onDisk` puts the catalog in the data folder instead (for what snapshots it).
+ */
+export function createTestServices(o: { loginThrottle?: LoginThrottleOptions; now?: string; onDisk?: boolean } = {}) {
   const clock = fixedClock(o.now ?? "2026-11-24T12:00:00Z");
+  const protection = new ProtectionRuntime(path.join(os.tmpdir(), `custodian-test-${process.pid}-${randomUUID()}`));
+  if (o.onDisk) fs.mkdirSync(protection.dataDir, { recursive: true });
   const services = {
-    db: openCatalog(":memory:"),
+    db: openCatalog(o.onDisk ? protection.catalogFile : ":memory:"),
     clock,
     log: pino({ level: "silent" }),
     loginThrottle: new LoginThrottle(o.loginThrottle),
     serverName: "test-server",
     // A pool in a temp folder, made only if a test uses it.
-    protection: new ProtectionRuntime(path.join(os.tmpdir(), `custodian-test-${process.pid}-${randomUUID()}`)),
+    protection,
   } as Omit<Services, "jobs"> as Services;
   services.jobs = createJobRunner(services);
   return { services, clock };

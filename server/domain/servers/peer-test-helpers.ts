@@ -26,8 +26,8 @@ export interface TestPeer {
   dispose(): Promise<void>;
 }
 
-export async function startTestPeer(name: string): Promise<TestPeer> {
-  const { services, clock } = createTestServices();
+export async function startTestPeer(name: string, o: { onDisk?: boolean } = {}): Promise<TestPeer> {
+  const { services, clock } = createTestServices(o);
   services.serverName = name;
   const self = ensureSelfServer(services.db, { name, now: clock.now() });
   const warnings: { obj: object; msg: string }[] = [];
@@ -67,19 +67,21 @@ export async function startTestPeer(name: string): Promise<TestPeer> {
     start,
     async dispose() {
       await stop();
+      await services.jobs.stop();
+      services.db.$client.close();
       fs.rmSync(services.protection.dataDir, { recursive: true, force: true });
     },
   };
 }
 
 /** Peers started by a test file, disposed of after each test: `const peer = testPeers();` then `await peer("a")`. */
-export function testPeers(): (name: string) => Promise<TestPeer> {
+export function testPeers(): (name: string, o?: { onDisk?: boolean }) => Promise<TestPeer> {
   const peers: TestPeer[] = [];
   afterEach(async () => {
     await Promise.all(peers.splice(0).map((p) => p.dispose()));
   });
-  return async (name) => {
-    const p = await startTestPeer(name);
+  return async (name, o) => {
+    const p = await startTestPeer(name, o);
     peers.push(p);
     return p;
   };
