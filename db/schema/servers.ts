@@ -106,4 +106,9 @@ export const peerEnrolmentTokens = sqliteTable("peer_enrolment_tokens", {
   closedAt: integer({ mode: "timestamp_ms" }),
   closedReason: text({ enum: ["used", "burnt", "replaced"] }),
   usedByServerId: text(),
+  /**
+   * Set on a rebuild token (SPEC §4, rebuild primary): issued by a secondary for the primary it
+   * protects, redeemed by the new server that takes that primary's identity with a new key.
+   */
+  forServerId: text(),
 });

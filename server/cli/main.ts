@@ -5,6 +5,7 @@ import { ZodError } from "zod";
 import { addPoolCommands, UsageError } from "./pool";
 import { addCatalogCommands } from "./catalog-commands";
 import type { AgentOptions } from "./agent";
+import type { RebuildOptions } from "./rebuild";
 
 const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -54,6 +55,47 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts: AgentOptions) => {
       const { runAgent } = await import("./agent");
       setExit(await runAgent(opts));
+    });
+
+  program
+    .command("rebuild")
+    .description("Rebuild a lost primary server from its secondary into an empty data folder: its catalog, then its recovery points (run before `serve`).")
+    .requiredOption("--data <dir>", "the new server's data folder (empty)")
+    .requiredOption("--secondary <url>", "the secondary server that protected the lost primary")
+    .requiredOption("--token <token>", "the one-time rebuild token from the secondary (Servers → the link → Rebuild token)")
+    .requiredOption("--url <url>", "the address the rebuilt server will serve at, e.g. http://backup1:3000 (agents are handed to it there)")
+    .option("--json", "print the report as JSON")
+    .action(async (opts: RebuildOptions) => {
+      const { runRebuild } = await import("./rebuild");
+      setExit(await runRebuild(opts));
+    });
+
+  program
+    .command("lab")
+    .description(
+      "Run a lab on this machine: three servers protecting each other in a chain and a protection agent, as child processes on loopback, configured and replicating. Ctrl-C stops them all.",
+    )
+    .requiredOption("--data <dir>", "the lab's folder: each server's data, the workstation's sample data, logs and lab-credentials.txt (reused when it exists)")
+    .option("--port <base>", "first of four consecutive ports: primary, secondary, tertiary, agent (default: the folder's, else 3100; 0 picks free ones)")
+    .option("--host <address>", "loopback address to listen on", "127.0.0.1")
+    .addHelpText(
+      "after",
+      `
+Processes (BASE = --port):
+  lab-primary      BASE     custodian serve --demo (sample data, demo users, dashboard)
+  lab-secondary    BASE+1   protects lab-primary: its catalog and every protected source, every 15 minutes
+  lab-tertiary     BASE+2   protects lab-secondary (a chain)
+  lab-workstation  BASE+3   custodian agent with sample folders and a SQLite database, protected by lab-primary
+
+Sign-in details go to DIR/lab-credentials.txt (mode 0600); each process logs to DIR/logs/NAME.log.
+Running it again on the same folder reuses it. Exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 a process
+failed to start or died, or the set-up failed; 2 a usage problem (ports in use, a lab already running).`,
+    )
+    .action(async (opts: { data: string; port?: string; host: string }) => {
+      const port = opts.port === undefined ? undefined : Number(opts.port);
+      if (port !== undefined && (!/^\d+$/.test(opts.port!) || port > 65532)) throw new UsageError(`--port must be a port number (0 to 65532), not ${JSON.stringify(opts.port)}`);
+      const { runLab } = await import("../lab/lab");
+      setExit(await runLab({ dataDir: opts.data, port, host: opts.host }));
     });
 
   addPoolCommands(program, setExit);

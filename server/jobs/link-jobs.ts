@@ -19,12 +19,11 @@ import { catalogSnapshots, dataSources, recoveryPoints, serverLinks, servers } f
 import type { Services } from "@/server/services";
 import { replicateRecoveryPoint } from "@/server/engine/replicate";
 import { PeerClient } from "@/server/peer/peer-client";
-import { recordRecoveryPoint } from "@/server/domain/recovery/recovery-points";
+import { indexableFiles, recordRecoveryPoint } from "@/server/domain/recovery/recovery-points";
 import { raiseAlert, resolveAlert } from "@/server/domain/monitoring/alerts";
 import { selfServer } from "@/server/domain/servers/peering";
 import { snapshotProblem } from "@/server/domain/servers/catalog-snapshots";
 import { lastCopiedAt, mirrorSources, selectedMirrors } from "@/server/domain/servers/secondary-protection";
-import { filesOf } from "./protection-jobs";
 import type { JobContext, JobHandler } from "./runner";
 
 function peerOf(ctx: JobContext) {
@@ -115,7 +114,7 @@ const replicationJob: JobHandler = async (ctx) => {
           signal: ctx.signal,
           onProgress: (p) => ctx.progress({ files: copied, bytes: storedBytes + p.storedBytesCopied, bytesTotal: null, bytesPerSecond: 0 }),
         });
-        const files = await filesOf(services, r.header);
+        const files = await indexableFiles(pool, r.header);
         const createdAt = new Date(rp.createdAt);
         services.db.$client.transaction(() => {
           const id = recordRecoveryPoint(services.db, { dataSourceId: m.id, header: r.header, kind: rp.kind, jobId: ctx.job.id, createdAt }, files);
@@ -157,7 +156,7 @@ const pullJob: JobHandler = async (ctx) => {
     for (const rp of points) {
       if (services.db.select({ id: recoveryPoints.id }).from(recoveryPoints).where(eq(recoveryPoints.manifestId, rp.manifestId)).get()) continue;
       const r = await replicateRecoveryPoint(source, pool, rp.manifestId, { signal: ctx.signal });
-      const files = await filesOf(services, r.header);
+      const files = await indexableFiles(pool, r.header);
       services.db.$client.transaction(() => {
         const rid = recordRecoveryPoint(services.db, { dataSourceId: own.id, header: r.header, kind: rp.kind, jobId: ctx.job.id, createdAt: new Date(rp.createdAt) }, files);
         services.db.update(recoveryPoints).set({ madeByServerId: peer.id }).where(eq(recoveryPoints.id, rid)).run();

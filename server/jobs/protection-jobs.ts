@@ -16,14 +16,14 @@ import { dataSources, protectionGroups, recoveryPoints, serverLinks } from "@/db
 import { pruneCatalogSnapshots } from "@/server/domain/servers/catalog-snapshots";
 import type { Services } from "@/server/services";
 import type { AgentClient } from "@/server/agent/agent-client";
-import { listManifestIds, readEntries, readHeader, removeHeader, type ManifestHeader } from "@/server/engine/manifest";
+import { listManifestIds, readHeader, removeHeader, type ManifestHeader } from "@/server/engine/manifest";
 import { verifyPool } from "@/server/engine/checker";
 import { collectGarbage } from "@/server/engine/gc";
 import { clientFor } from "@/server/domain/agents/agents";
 import { loadSource, type LoadedSource } from "@/server/domain/protection/data-sources";
 import { parseStoredPolicy } from "@/server/domain/protection/policy-schema";
 import { replicaAfter, replicaAllows, type ReplicaState } from "@/server/domain/scheduling/job-rules";
-import { expiredRecoveryPoints, forgetRecoveryPoints, getRecoveryPoint, recordRecoveryPoint, type IndexedFile } from "@/server/domain/recovery/recovery-points";
+import { expiredRecoveryPoints, forgetRecoveryPoints, getRecoveryPoint, indexableFiles, recordRecoveryPoint } from "@/server/domain/recovery/recovery-points";
 import { raiseAlert } from "@/server/domain/monitoring/alerts";
 import { recordAuditEvent } from "@/server/domain/audit/record-audit-event";
 import { JobFailure, type JobContext, type JobHandler } from "./runner";
@@ -39,23 +39,6 @@ function agentOf(services: Services, source: LoadedSource): AgentClient {
   return clientFor(services, source.agentId);
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** The files of a recovery point, for the index (names that are not UTF-8 are not searchable; they restore all the same). */
-export async function filesOf(services: Services, header: ManifestHeader): Promise<IndexedFile[]> {
-  const out: IndexedFile[] = [];
-  for await (const e of readEntries(services.protection.pool(), header)) {
-    if (e.type !== "file" || !e.hash) continue;
-    let p: string;
-    try {
-      p = utf8.decode(e.path);
-    } catch {
-      continue;
-    }
-    out.push({ path: p, size: e.size, mtimeMs: e.mtimeMs, hash: e.hash });
-  }
-  return out;
-}
 
 function dataJob(type: DataJob): JobHandler {
   return async (ctx: JobContext) => {
@@ -100,7 +83,7 @@ function dataJob(type: DataJob): JobHandler {
     ctx.progress({ files: header.stats.files, bytes: header.stats.bytes, bytesTotal: header.stats.bytes, bytesPerSecond: 0 });
     ctx.log("info", `${header.stats.files} files, ${header.stats.bytes} bytes; ${header.stats.newChunks} new chunks (${header.stats.newStoredBytes} bytes stored)`);
 
-    const files = pin ? await filesOf(services, header) : [];
+    const files = pin ? await indexableFiles(services.protection.pool(), header) : [];
     const now = services.clock.now();
     const previousReplica = source.replicaManifest;
     let recoveryPointId: number | null = null;

@@ -14,6 +14,7 @@ import {
   heartbeatRequest,
   parsePeerMessage,
   protectRequest,
+  rebuildRequest,
   validDescription,
   validTopologyView,
   type CatalogSnapshotAnswer,
@@ -24,6 +25,8 @@ import {
   type PeerRecoveryPoint,
   type PeerSource,
   type ProtectAnswer,
+  type RebuildAnswer,
+  type RebuildRequest,
 } from "./peer-protocol";
 
 export interface KnownPeer {
@@ -40,6 +43,8 @@ export interface PeerDirectory {
   byKeyId(keyId: string): KnownPeer | null;
   /** Checks and records an enrolment; throws PeerRefusal (401 token, 409 version or topology). */
   enrol(request: EnrolRequest): PeerDescription;
+  /** Redeems a rebuild token (unsigned, like enrolment; throws PeerRefusal). */
+  rebuild(request: RebuildRequest): Promise<RebuildAnswer>;
   /** A signed heartbeat arrived from this peer (a secondary sends its view of the link). */
   heartbeatFrom(peerId: string, at: Date, link: LinkStatus | undefined): void;
   /** What a linked peer may read and ask for; each method refuses (PeerRefusal) what this peer may not. */
@@ -51,7 +56,7 @@ export interface PeerProtectionService {
   sources(peerId: string): PeerSource[];
   protect(peerId: string, sourceIds: number[]): Promise<ProtectAnswer>;
   catalogSnapshot(peerId: string): Promise<CatalogSnapshotAnswer>;
-  recoveryPoints(peerId: string, sourceId: number, after: Date | null): PeerRecoveryPoint[];
+  recoveryPoints(peerId: string, sourceId: number, after: Date | null, all: boolean): PeerRecoveryPoint[];
   header(peerId: string, manifestId: string): ManifestHeader;
   chunks(peerId: string, ids: string[]): Promise<ChunkFrame[]>;
   /** The peer (this server's primary) took these of its sources back. */
@@ -89,6 +94,12 @@ export class PeerApi {
         this.o.log.info({ secondary: request.server.name, id: request.server.id, from: req.socket.remoteAddress }, "secondary server enrolled");
         return json(res, 200, answer);
       }
+      if (route === "POST /peer-api/v1/rebuild") {
+        const request = parsePeerMessage(rebuildRequest, parseJson(body), "rebuild");
+        const answer = await this.o.directory.rebuild(request);
+        this.o.log.info({ primary: answer.primary.name, url: request.url, from: req.socket.remoteAddress }, "rebuild token redeemed: the primary has a new key");
+        return json(res, 200, answer);
+      }
       const self = this.o.directory.self();
       const keyId = verifyRequest(req.headers, req.method ?? "", url.pathname + url.search, body, self.id, (k) => this.o.directory.byKeyId(k)?.publicKey ?? null, this.nonces);
       const peer = this.o.directory.byKeyId(keyId)!;
@@ -117,7 +128,7 @@ export class PeerApi {
         const afterRaw = url.searchParams.get("after");
         const after = afterRaw === null ? null : new Date(afterRaw);
         if (after && Number.isNaN(after.getTime())) throw new ProtocolError("after must be an ISO date");
-        return json(res, 200, { recoveryPoints: p.recoveryPoints(peer.id, source, after) });
+        return json(res, 200, { recoveryPoints: p.recoveryPoints(peer.id, source, after, url.searchParams.get("all") === "1") });
       }
       if (req.method === "GET" && url.pathname.startsWith("/peer-api/v1/manifests/")) {
         return json(res, 200, p.header(peer.id, decodeURIComponent(url.pathname.slice("/peer-api/v1/manifests/".length))));

@@ -12,6 +12,7 @@ import {
   peerRecoveryPointsAnswer,
   peerSourcesAnswer,
   protectAnswer,
+  rebuildAnswer,
   validDescription,
   type CatalogSnapshotAnswer,
   type EnrolRequest,
@@ -21,6 +22,8 @@ import {
   type PeerRecoveryPoint,
   type PeerSource,
   type ProtectAnswer,
+  type RebuildAnswer,
+  type RebuildRequest,
 } from "./peer-protocol";
 
 const TIMEOUT_MS = 10_000;
@@ -48,6 +51,11 @@ export async function peerHello(baseUrl: string): Promise<PeerDescription> {
 /** Enrols this server as the secondary of the server at `baseUrl`; returns the primary's description. */
 export async function enrolWithPrimary(baseUrl: string, request: EnrolRequest): Promise<PeerDescription> {
   return validDescription(await unsignedJson(baseUrl, "POST", "/peer-api/v1/enrol", request), `the server at ${baseUrl}`);
+}
+
+/** Redeems a rebuild token at the secondary `baseUrl` (unsigned: the token is the credential). */
+export async function redeemRebuildToken(baseUrl: string, request: RebuildRequest): Promise<RebuildAnswer> {
+  return parsePeerMessage(rebuildAnswer, await unsignedJson(baseUrl, "POST", "/peer-api/v1/rebuild", request), `the rebuild answer of ${baseUrl}`);
 }
 
 /** A signed heartbeat to a peer whose id (the audience) and URL are recorded; a secondary sends its view of the link along. */
@@ -108,8 +116,8 @@ export class PeerClient {
   }
 
   /** Recovery points of one of the peer's data sources made after `after`, oldest first. */
-  async recoveryPoints(sourceId: number, after: Date | null, signal?: AbortSignal): Promise<PeerRecoveryPoint[]> {
-    const q = new URLSearchParams({ source: String(sourceId), ...(after && { after: after.toISOString() }) });
+  async recoveryPoints(sourceId: number, after: Date | null, signal?: AbortSignal, o: { all?: boolean } = {}): Promise<PeerRecoveryPoint[]> {
+    const q = new URLSearchParams({ source: String(sourceId), ...(after && { after: after.toISOString() }), ...(o.all && { all: "1" }) });
     return parsePeerMessage(peerRecoveryPointsAnswer, await this.json("GET", `/peer-api/v1/recovery-points?${q}`, undefined, signal), `${this.peer.name}'s recovery points`).recoveryPoints;
   }
 

@@ -134,6 +134,8 @@ export const peerRecoveryPointSchema = z.object({
   kind: z.enum(["incremental", "express-full", "tape"]),
   sizeBytes: z.number().int().nonnegative(),
   files: z.number().int().nonnegative(),
+  /** Where the answering server got it: null when it made it, else the server it copied it from. */
+  madeByServerId: z.string().max(64).nullable().optional(),
 });
 export type PeerRecoveryPoint = z.infer<typeof peerRecoveryPointSchema>;
 export const peerRecoveryPointsAnswer = z.object({ recoveryPoints: z.array(peerRecoveryPointSchema).max(10_000) });
@@ -177,3 +179,29 @@ export function parsePeerMessage<T>(schema: z.ZodType<T>, value: unknown, what: 
   const i = r.error.issues[0]!;
   throw new ProtocolError(`${what}: ${i.path.join(".") || "(message)"}: ${i.message}`);
 }
+
+/**
+ * Rebuild primary (SPEC §4): a new, empty server redeems a one-time rebuild token the
+ * secondary's admin issued for the lost primary. The secondary records the new server's key
+ * as that primary's (the old key was lost with the server), hands it the primary's agents, and
+ * answers with the primary's identity, the key its snapshots were signed with, and the newest
+ * catalog snapshot it holds. Every later call is signed with the new key.
+ */
+export const rebuildRequest = z.object({
+  protocol: z.number().int(),
+  token: z.string().min(16).max(200),
+  publicKey: z.string().min(1).max(200),
+  /** Where the rebuilt server will be reachable (agents and the secondary call it there). */
+  url: z.string().regex(/^https?:\/\/\S+$/, "an http(s) address").max(2000),
+});
+export type RebuildRequest = z.infer<typeof rebuildRequest>;
+
+export const rebuildAnswer = z.object({
+  primary: z.object({ id: z.uuid(), name: z.string().min(1).max(200) }),
+  /** The lost primary's key: its catalog snapshots must verify against it. */
+  previousPublicKey: z.string().min(1).max(200),
+  secondary: z.object({ id: z.uuid(), name: z.string().min(1).max(200) }),
+  snapshot: catalogSnapshotSchema.nullable(),
+  agents: z.object({ handedOver: z.number().int(), standby: z.number().int(), failed: z.array(z.object({ agent: z.string(), error: z.string() })) }),
+});
+export type RebuildAnswer = z.infer<typeof rebuildAnswer>;

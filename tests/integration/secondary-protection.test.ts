@@ -8,6 +8,10 @@
  *   recovery point) → restore from the secondary, compared byte for byte → the primary comes
  *   back fenced ("agent ownership required") → takes ownership → pulls bravo's recovery point
  *   → every recovery point of the sequence is on the primary, none lost.
+ *
+ * Then the primary is lost for good and rebuilt on an empty data folder from bravo with
+ * `custodian rebuild`: same identity, every recovery point back, the agent answering it, and
+ * bravo copying from it again.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -15,7 +19,7 @@ import path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultShortTermPolicy } from "@/server/domain/protection/short-term-policy";
-import { PROJECT_DIR, adminSession, jobEnded, pollUntil, startAgent, startServer, type ApiClient, type RunningAgent, type RunningServer } from "./serve-process";
+import { PROJECT_DIR, adminSession, jobEnded, pollUntil, runCli, startAgent, startServer, type ApiClient, type RunningAgent, type RunningServer } from "./serve-process";
 
 const tmpDirs: string[] = [];
 const tmpDir = () => {
@@ -31,6 +35,9 @@ let alpha: RunningServer;
 let bravo: RunningServer;
 let agent: RunningAgent;
 let alphaData: string;
+let alphaId: string;
+let bravoId: string;
+let docsId: number;
 let source: string;
 
 /** name → sha256 of every file under dir. */
@@ -75,13 +82,13 @@ describe("a secondary protecting a primary, through failure and back", () => {
   it("replicates, switches, restores from the secondary, and switches back without losing a recovery point", async () => {
     let a = await adminSession(alpha.url);
     const b = await adminSession(bravo.url);
-    const alphaId = (ok<{ id: string; isSelf: boolean }[]>(await a.call("servers.list", undefined, "query"))).find((s) => s.isSelf)!.id;
-    const bravoId = (ok<{ id: string; isSelf: boolean }[]>(await b.call("servers.list", undefined, "query"))).find((s) => s.isSelf)!.id;
+    alphaId = (ok<{ id: string; isSelf: boolean }[]>(await a.call("servers.list", undefined, "query"))).find((s) => s.isSelf)!.id;
+    bravoId = (ok<{ id: string; isSelf: boolean }[]>(await b.call("servers.list", undefined, "query"))).find((s) => s.isSelf)!.id;
 
     // The primary protects the agent's folder; recovery points only when asked (the schedule is hours away).
     ok(await a.call("agents.pair", { url: agent.url, token: agent.token }));
     const computers = ok<{ name: string; sources: { id: number; name: string }[] }[]>(await a.call("protection.refreshSources"));
-    const docsId = computers.find((c) => c.name === "file-host")!.sources.find((s) => s.name === "docs")!.id;
+    docsId = computers.find((c) => c.name === "file-host")!.sources.find((s) => s.name === "docs")!.id;
     const at = new Date(Date.now() + 6 * 3600_000);
     const time = `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
     const policy = { ...defaultShortTermPolicy({ hasDatabases: false }), synchronization: { justBeforeRecoveryPoint: true }, recoveryPoints: { days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], times: [time] } };
@@ -187,5 +194,51 @@ describe("a secondary protecting a primary, through failure and back", () => {
     const again = await jobEnded(a, ok<{ jobId: number }>(await a.call("recovery.restore", { dataSourceId: docsId, recoveryPointId: pulled.id, target: target2, existing: "overwrite" })).jobId);
     expect([again.state, again.error]).toEqual(["succeeded", null]);
     expect(treeHashes(target2)).toEqual(treeHashes(source));
+  }, 300_000);
+
+  it("rebuilds a lost primary on an empty data folder from its secondary, with its identity and every recovery point", async () => {
+    const b = await adminSession(bravo.url);
+    // A fresh catalog copy of alpha as it is now, then alpha and its disk are gone.
+    const copy = ok<{ catalogCopyJobId: number }>(await b.call("servers.replicateNow", { primaryId: alphaId }));
+    expect((await jobEnded(b, copy.catalogCopyJobId)).state).toBe("succeeded");
+    const alphaPort = new URL(alpha.url).port;
+    const before = (await points(await adminSession(alpha.url), docsId)).map((p) => p.createdAt).sort();
+    await alpha.stop("SIGKILL");
+
+    const { token } = ok<{ token: string }>(await b.call("servers.createRebuildToken", { primaryId: alphaId }));
+    const fresh = path.join(tmpDir(), "rebuilt");
+    const url = `http://127.0.0.1:${alphaPort}`;
+    const run = await runCli(["rebuild", "--data", fresh, "--secondary", bravo.url, "--token", token, "--url", url, "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { primary: { id: string }; recoveryPointsRestored: number; recoveryPointsAdded: number; recoveryPointsLost: number; sourcesToCheck: number; agents: { handedOver: number; failed: unknown[] } };
+    expect(report).toMatchObject({ primary: { id: alphaId }, recoveryPointsLost: 0, sourcesToCheck: 1, agents: { handedOver: 1, failed: [] } });
+    expect(report.recoveryPointsRestored + report.recoveryPointsAdded).toBe(before.length);
+
+    // The token worked once; a second rebuild into a folder that holds a server is refused before anything is asked.
+    const again = await runCli(["rebuild", "--data", path.join(tmpDir(), "other"), "--secondary", bravo.url, "--token", token, "--url", url]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/no such rebuild token is pending/);
+    const notEmpty = await runCli(["rebuild", "--data", fresh, "--secondary", bravo.url, "--token", token, "--url", url]);
+    expect(notEmpty.code).toBe(2);
+    expect(notEmpty.stderr).toMatch(/already holds a catalog/);
+
+    // The rebuilt server is alpha: its users, its identity, its recovery points; its replica is checked through the agent it was handed.
+    alpha = await startServer(["--data", fresh, "--no-demo", "--name", "alpha", "--port", alphaPort]);
+    const a = await adminSession(alpha.url);
+    expect(ok<{ id: string; isSelf: boolean }[]>(await a.call("servers.list", undefined, "query")).find((s) => s.isSelf)!.id).toBe(alphaId);
+    const after = await points(a, docsId);
+    expect(after.map((p) => p.createdAt).sort()).toEqual(before);
+    const checks = ok<{ id: number; type: string }[]>(await a.call("monitoring.jobs", { type: "consistency-check", limit: 5 }, "query"));
+    const check = await jobEnded(a, checks[0]!.id, 120_000);
+    expect([check.state, check.error]).toEqual(["succeeded", null]);
+    const target = tmpDir();
+    const newest = after.sort((x, y) => y.createdAt.localeCompare(x.createdAt))[0]!;
+    const restored = await jobEnded(a, ok<{ jobId: number }>(await a.call("recovery.restore", { dataSourceId: docsId, recoveryPointId: newest.id, target, existing: "overwrite" })).jobId);
+    expect([restored.state, restored.error]).toEqual(["succeeded", null]);
+    expect(treeHashes(target)).toEqual(treeHashes(source));
+    // bravo trusts the new key: it copies alpha's catalog again.
+    const next = ok<{ catalogCopyJobId: number }>(await b.call("servers.replicateNow", { primaryId: alphaId }));
+    const cat = await jobEnded(b, next.catalogCopyJobId);
+    expect([cat.state, cat.error]).toEqual(["succeeded", null]);
   }, 300_000);
 });

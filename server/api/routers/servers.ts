@@ -4,6 +4,7 @@ import { createEnrolmentToken, linkPrimary, listServersWithPeers, serverTopology
 import { heartbeatPrimaries } from "@/server/domain/servers/heartbeats";
 import { LINK_MAX_MINUTES, LINK_MIN_MINUTES, configureSecondaryProtection, linkDetail, listPrimarySources, replicateNow } from "@/server/domain/servers/secondary-protection";
 import { switchProtection, takeOwnership } from "@/server/domain/servers/switch-protection";
+import { createRebuildToken } from "@/server/domain/servers/rebuild";
 
 const serverId = z.uuid({ error: "a server id" });
 const minutes = (what: string) =>
@@ -67,6 +68,10 @@ export const serversRouter = router({
   takeOwnership: requireRole("admin")
     .input(z.object({ dataSourceIds: z.array(z.number().int().positive()).min(1).max(10_000) }))
     .mutation(({ ctx, input }) => takeOwnership(ctx.services, input, ctx.user.username)),
+  /** On the secondary: a one-time token with which a new server takes a lost primary's identity (`custodian rebuild`). */
+  createRebuildToken: requireRole("admin")
+    .input(z.object({ primaryId: serverId }))
+    .mutation(({ ctx, input }) => createRebuildToken(ctx.services, { primaryId: input.primaryId, by: ctx.user.username })),
   /** Sends the heartbeat round now (it runs every minute by itself). */
   heartbeatNow: requireRole("admin").mutation(({ ctx }) => heartbeatPrimaries(ctx.services)),
 });

@@ -10,7 +10,8 @@
 import { and, asc, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import type { Catalog, CatalogDb } from "@/db/client";
 import { dataSources, fileVersions, indexedFiles, protectedComputers, recoveryPoints, type RECOVERY_POINT_KINDS } from "@/db/schema";
-import type { ManifestHeader } from "@/server/engine/manifest";
+import { readEntries, type ManifestHeader } from "@/server/engine/manifest";
+import type { ChunkReader } from "@/server/engine/target";
 import { DomainError } from "../errors";
 
 export type RecoveryPointKind = (typeof RECOVERY_POINT_KINDS)[number];
@@ -21,6 +22,24 @@ export interface IndexedFile {
   size: number;
   mtimeMs: number;
   hash: string;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The files of a recovery point, for the index (names that are not UTF-8 are not searchable; they restore all the same). */
+export async function indexableFiles(pool: ChunkReader, header: ManifestHeader): Promise<IndexedFile[]> {
+  const out: IndexedFile[] = [];
+  for await (const e of readEntries(pool, header)) {
+    if (e.type !== "file" || !e.hash) continue;
+    let p: string;
+    try {
+      p = utf8.decode(e.path);
+    } catch {
+      continue;
+    }
+    out.push({ path: p, size: e.size, mtimeMs: e.mtimeMs, hash: e.hash });
+  }
+  return out;
 }
 
 /**

@@ -22,6 +22,7 @@ import { backupFolder } from "@/server/engine/archiver";
 import { readHeader, removeHeader, type ManifestHeader } from "@/server/engine/manifest";
 import { restore } from "@/server/engine/restorer";
 import type { CatalogSnapshotAnswer } from "@/server/peer/peer-protocol";
+import type { ChunkStore } from "@/server/engine/chunk-store";
 import { DomainError } from "../errors";
 import { selfServer } from "./peering";
 
@@ -98,25 +99,34 @@ export function snapshotAnswer(row: typeof catalogSnapshots.$inferSelect): Catal
 }
 
 /**
- * Restores a catalog snapshot held in this server's pool to `destFile`, after checking, in
- * order: the signature against the catalog's server key, the file's hash and size, SQLite's
- * integrity check, and that the catalog is the expected server's. Nothing is written at
- * destFile unless every check passed.
+ * Restores a catalog snapshot held in this server's pool to `destFile` (restoreSnapshotFile
+ * says what is checked first).
  */
 export async function restoreCatalogSnapshot(services: Services, o: { snapshotId: number; destFile: string; publicKey: string; expectServerId: string }): Promise<{ sizeBytes: number; takenAt: Date }> {
   const row = services.db.select().from(catalogSnapshots).where(eq(catalogSnapshots.id, o.snapshotId)).get();
   if (!row) throw new DomainError("NOT_FOUND", "no such catalog snapshot", String(o.snapshotId));
   const pool = services.protection.pool();
-  const header = readHeader(pool.dir, row.manifestId);
-  const problem = snapshotProblem(snapshotAnswer(row), header, o.publicKey);
-  if (problem) throw new DomainError("CONFLICT", `the catalog snapshot of ${row.takenAt.toISOString()} is refused: ${problem}`);
-  const dir = path.join(services.protection.dataDir, "tmp", `catalog-restore-${randomBytes(6).toString("hex")}`);
+  await restoreSnapshotFile({ pool, workDir: path.join(services.protection.dataDir, "tmp"), snapshot: snapshotAnswer(row), publicKey: o.publicKey, expectServerId: o.expectServerId, destFile: o.destFile });
+  return { sizeBytes: row.sizeBytes, takenAt: row.takenAt };
+}
+
+/**
+ * Restores a catalog snapshot from `pool` to `destFile` after checking, in order: the signature
+ * against the catalog's server key, the file's hash and size, SQLite's integrity check, and
+ * that the catalog is the expected server's. Nothing is written at destFile unless every check
+ * passed (the file is restored beside it, then renamed).
+ */
+export async function restoreSnapshotFile(o: { pool: ChunkStore; workDir: string; snapshot: CatalogSnapshotAnswer; publicKey: string; expectServerId: string; destFile: string }): Promise<void> {
+  const header = readHeader(o.pool.dir, o.snapshot.manifestId);
+  const problem = snapshotProblem(o.snapshot, header, o.publicKey);
+  if (problem) throw new DomainError("CONFLICT", `the catalog snapshot of ${o.snapshot.takenAt} is refused: ${problem}`);
+  const dir = path.join(o.workDir, `catalog-restore-${randomBytes(6).toString("hex")}`);
   try {
-    const result = await restore(pool, header, dir, { existing: "overwrite" });
+    const result = await restore(o.pool, header, dir, { existing: "overwrite" });
     if (result.counts.failed || result.counts.refused) throw new DomainError("CONFLICT", `the catalog snapshot could not be read back: ${result.problems[0]?.detail ?? "damaged"}`);
     const file = path.join(dir, CATALOG_SNAPSHOT_FILE);
     const sha = await fileSha256(file);
-    if (sha !== row.sha256 || fs.statSync(file).size !== row.sizeBytes) throw new DomainError("CONFLICT", "the restored catalog's hash differs from the signed one: the snapshot is damaged");
+    if (sha !== o.snapshot.sha256 || fs.statSync(file).size !== o.snapshot.sizeBytes) throw new DomainError("CONFLICT", "the restored catalog's hash differs from the signed one: the snapshot is damaged");
     const db = new Database(file, { readonly: true });
     try {
       const check = db.pragma("integrity_check", { simple: true });
@@ -130,7 +140,6 @@ export async function restoreCatalogSnapshot(services: Services, o: { snapshotId
     }
     await fs.promises.mkdir(path.dirname(o.destFile), { recursive: true });
     await fs.promises.rename(file, o.destFile);
-    return { sizeBytes: row.sizeBytes, takenAt: row.takenAt };
   } finally {
     await fs.promises.rm(dir, { recursive: true, force: true });
   }

@@ -18,11 +18,12 @@ import { DomainError } from "../errors";
 import { checkLink, topologyGraph, type ProtectionLink, type Topology, type TopologyIssue } from "./topology-rules";
 import { recordHeartbeatFrom } from "./heartbeats";
 import { linkHealthByEdge, peerProtectionService, recordLinkStatus } from "./secondary-protection";
+import { redeemRebuild } from "./rebuild";
 
 export const ENROLMENT_TOKEN_TTL_MS = 24 * 3600_000;
 export const MAX_ENROLMENT_FAILURES = 5;
 
-const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
 export function selfServer(db: CatalogDb) {
   const self = db.select({ id: servers.id, name: servers.name }).from(servers).where(eq(servers.isSelf, true)).get();
@@ -64,7 +65,7 @@ export function createEnrolmentToken(services: Services, o: { by: string }): { t
   const token = randomBytes(24).toString("base64url");
   const expiresAt = new Date(now.getTime() + ENROLMENT_TOKEN_TTL_MS);
   services.db.transaction((tx) => {
-    tx.update(peerEnrolmentTokens).set({ closedAt: now, closedReason: "replaced" }).where(isNull(peerEnrolmentTokens.closedAt)).run();
+    tx.update(peerEnrolmentTokens).set({ closedAt: now, closedReason: "replaced" }).where(and(isNull(peerEnrolmentTokens.closedAt), isNull(peerEnrolmentTokens.forServerId))).run();
     tx.insert(peerEnrolmentTokens).values({ tokenHash: hashToken(token), createdBy: o.by, createdAt: now, expiresAt }).run();
   });
   services.log.info({ by: o.by, expiresAt }, "peer enrolment token issued");
@@ -104,7 +105,7 @@ export function acceptEnrolment(services: Services, request: EnrolRequest): Peer
   const now = services.clock.now();
   // Refusals are returned, not thrown, from the transaction: a wrong try must stay counted.
   const outcome = services.db.transaction((tx): PeerDescription | PeerRefusal => {
-    const pending = tx.select().from(peerEnrolmentTokens).where(isNull(peerEnrolmentTokens.closedAt)).orderBy(desc(peerEnrolmentTokens.id)).get();
+    const pending = tx.select().from(peerEnrolmentTokens).where(and(isNull(peerEnrolmentTokens.closedAt), isNull(peerEnrolmentTokens.forServerId))).orderBy(desc(peerEnrolmentTokens.id)).get();
     if (!pending || pending.expiresAt.getTime() < now.getTime()) {
       return new PeerRefusal("no enrolment token is pending on this server (a token works once and for 24 hours): ask its admin for a new one", 401);
     }
@@ -212,6 +213,7 @@ export function peerDirectory(services: Services): PeerDirectory {
       if (link) recordLinkStatus(services, peerId, link, at);
     },
     protection: peerProtectionService(services),
+    rebuild: (request) => redeemRebuild(services, request),
   };
 }
 

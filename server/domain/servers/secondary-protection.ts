@@ -393,6 +393,12 @@ export function peerProtectionService(services: Services): PeerProtectionService
     return null;
   }
 
+  /** A catalog snapshot is this server's own for its secondary, or the peer's own copy for a (rebuilt) primary. */
+  function catalogSnapshotShared(peerId: string, rel: ReturnType<typeof relation>, manifestId: string): boolean {
+    const row = db.select({ serverId: catalogSnapshots.serverId }).from(catalogSnapshots).where(eq(catalogSnapshots.manifestId, manifestId)).get();
+    return !!row && ((rel.mySecondary && row.serverId === rel.selfId) || (rel.myPrimary && row.serverId === peerId));
+  }
+
   return {
     sources(peerId) {
       if (!relation(db, peerId).mySecondary) throw forbidden("only this server's secondary may list its data sources");
@@ -468,15 +474,16 @@ export function peerProtectionService(services: Services): PeerProtectionService
       return takeCatalogSnapshot(services);
     },
 
-    recoveryPoints(peerId, sourceId, after): PeerRecoveryPoint[] {
+    recoveryPoints(peerId, sourceId, after, all): PeerRecoveryPoint[] {
       const rel = relation(db, peerId);
       const source = visibleSource(peerId, rel, sourceId);
       if (!source) throw forbidden(`data source ${sourceId} is not one this server shares with that peer`);
       const where = [eq(recoveryPoints.dataSourceId, source.id), isNotNull(recoveryPoints.manifestId)];
       if (after) where.push(sql`${recoveryPoints.createdAt} > ${after.getTime()}`);
-      if (source.onlyMadeHere) where.push(isNull(recoveryPoints.madeByServerId));
+      // The pull after switch back wants what this server made; a rebuilt primary wants everything it holds of its sources.
+      if (source.onlyMadeHere && !all) where.push(isNull(recoveryPoints.madeByServerId));
       return db
-        .select({ manifestId: recoveryPoints.manifestId, createdAt: recoveryPoints.createdAt, kind: recoveryPoints.kind, sizeBytes: recoveryPoints.sizeBytes, files: recoveryPoints.files })
+        .select({ manifestId: recoveryPoints.manifestId, createdAt: recoveryPoints.createdAt, kind: recoveryPoints.kind, sizeBytes: recoveryPoints.sizeBytes, files: recoveryPoints.files, madeByServerId: recoveryPoints.madeByServerId })
         .from(recoveryPoints)
         .where(and(...where))
         .orderBy(recoveryPoints.createdAt, recoveryPoints.id)
@@ -497,7 +504,7 @@ export function peerProtectionService(services: Services): PeerProtectionService
         ? rp.originServerId === null
           ? rel.mySecondary
           : rel.myPrimary && rp.originServerId === peerId
-        : rel.mySecondary && !!db.select({ id: catalogSnapshots.id }).from(catalogSnapshots).where(and(eq(catalogSnapshots.manifestId, manifestId), eq(catalogSnapshots.serverId, rel.selfId))).get();
+        : catalogSnapshotShared(peerId, rel, manifestId);
       if (!allowed) throw new PeerRefusal(`no recovery point ${manifestId} this server shares with that peer`, 404);
       return readHeader(services.protection.pool().dir, manifestId);
     },

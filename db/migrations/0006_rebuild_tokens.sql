@@ -1,0 +1,1 @@
+ALTER TABLE `peer_enrolment_tokens` ADD `for_server_id` text;

@@ -1,0 +1,237 @@
+/**
+ * Rebuild primary (SPEC §4, DPM-REFERENCE §5.6): a lost primary is rebuilt on a new, empty
+ * server from its secondary.
+ *
+ * On the secondary, an admin issues a one-time rebuild token for the primary. The new server
+ * redeems it with its new public key (the old key went with the old server): the secondary
+ * records that key as the primary's, and makes the primary's agents answer it (it takes each
+ * agent it is a standby of and hands it to the rebuilt primary; an agent it protects after a
+ * switch gets the rebuilt primary as a standby, for the switch back). Then, signed with the new
+ * key, the new server copies the newest catalog snapshot (checked against the OLD key before a
+ * byte is copied, and checked again when restored: a snapshot of another server's catalog stops
+ * the rebuild), restores it as its catalog, copies every recovery point the secondary holds of
+ * its data sources, marks the ones nobody holds as lost, and queues a consistency check of each
+ * replica. Switched sources come back with "agent ownership required" at the secondary's next
+ * heartbeat, and taking ownership pulls what the secondary made meanwhile.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { and, desc, eq, gt, inArray, isNull } from "drizzle-orm";
+import { agents, catalogSnapshots, dataSources, peerEnrolmentTokens, recoveryPoints, serverLinks, servers } from "@/db/schema";
+import type { Services } from "@/server/services";
+import { keyIdOf } from "@/server/agent/protocol";
+import { replicateRecoveryPoint } from "@/server/engine/replicate";
+import { CATALOG_FILE, ProtectionRuntime } from "@/server/protection-runtime";
+import { PeerClient, peerHello, redeemRebuildToken } from "@/server/peer/peer-client";
+import { PEER_PROTOCOL_VERSION, PeerRefusal, type RebuildAnswer, type RebuildRequest } from "@/server/peer/peer-protocol";
+import { clientFor } from "../agents/agents";
+import { enqueueJob } from "../jobs/job-queue";
+import { forgetRecoveryPoints, indexableFiles, recordRecoveryPoint } from "../recovery/recovery-points";
+import { DomainError } from "../errors";
+import { ENROLMENT_TOKEN_TTL_MS, hashToken, selfServer } from "./peering";
+import { restoreSnapshotFile, snapshotAnswer, snapshotProblem } from "./catalog-snapshots";
+
+// ---------------------------------------------------------------- on the secondary
+
+/** A one-time token (24 h) with which a new server takes the identity of this server's primary. */
+export function createRebuildToken(services: Services, o: { primaryId: string; by: string }): { token: string; expiresAt: Date; primary: string; snapshotTakenAt: Date } {
+  const self = selfServer(services.db);
+  const primary = services.db.select({ id: servers.id, name: servers.name }).from(servers).where(eq(servers.id, o.primaryId)).get();
+  const link = primary && services.db.select().from(serverLinks).where(and(eq(serverLinks.primaryId, primary.id), eq(serverLinks.secondaryId, self.id))).get();
+  if (!primary || !link) throw new DomainError("NOT_FOUND", "this server does not protect that server", o.primaryId);
+  const snapshot = services.db.select().from(catalogSnapshots).where(eq(catalogSnapshots.serverId, primary.id)).orderBy(desc(catalogSnapshots.takenAt)).get();
+  if (!snapshot) throw new DomainError("PRECONDITION", `this server holds no copy of ${primary.name}'s catalog yet: a rebuild starts from one (run a catalog copy first)`);
+  const now = services.clock.now();
+  const token = randomBytes(24).toString("base64url");
+  const expiresAt = new Date(now.getTime() + ENROLMENT_TOKEN_TTL_MS);
+  services.db.transaction((tx) => {
+    tx.update(peerEnrolmentTokens).set({ closedAt: now, closedReason: "replaced" }).where(and(isNull(peerEnrolmentTokens.closedAt), eq(peerEnrolmentTokens.forServerId, primary.id))).run();
+    tx.insert(peerEnrolmentTokens).values({ tokenHash: hashToken(token), createdBy: o.by, createdAt: now, expiresAt, forServerId: primary.id }).run();
+  });
+  services.log.warn({ primary: primary.name, by: o.by }, "rebuild token issued for a primary server");
+  return { token, expiresAt, primary: primary.name, snapshotTakenAt: snapshot.takenAt };
+}
+
+/** The secondary's side of POST /peer-api/v1/rebuild. */
+export async function redeemRebuild(services: Services, request: RebuildRequest): Promise<RebuildAnswer> {
+  if (request.protocol !== PEER_PROTOCOL_VERSION) throw new PeerRefusal(`this server speaks peer protocol ${PEER_PROTOCOL_VERSION}, the rebuilding server ${request.protocol}`, 409);
+  const self = selfServer(services.db);
+  const now = services.clock.now();
+  const hash = Buffer.from(hashToken(request.token), "hex");
+  const outcome = services.db.transaction((tx) => {
+    const pending = tx
+      .select()
+      .from(peerEnrolmentTokens)
+      .where(and(isNull(peerEnrolmentTokens.closedAt), gt(peerEnrolmentTokens.expiresAt, now)))
+      .all()
+      .find((t) => t.forServerId && timingSafeEqual(hash, Buffer.from(t.tokenHash, "hex")));
+    if (!pending) return new PeerRefusal("no such rebuild token is pending on the secondary (a token works once and for 24 hours): ask its admin for a new one", 401);
+    const primary = tx.select().from(servers).where(eq(servers.id, pending.forServerId!)).get();
+    if (!primary) return new PeerRefusal("the server this token was issued for is no longer known", 409);
+    const previousPublicKey = primary.publicKey;
+    tx.update(servers).set({ publicKey: request.publicKey, keyId: keyIdOf(request.publicKey), url: request.url }).where(eq(servers.id, primary.id)).run();
+    tx.update(peerEnrolmentTokens).set({ closedAt: now, closedReason: "used", usedByServerId: primary.id }).where(eq(peerEnrolmentTokens.id, pending.id)).run();
+    return { primary, previousPublicKey };
+  });
+  if (outcome instanceof PeerRefusal) throw outcome;
+  const { primary, previousPublicKey } = outcome;
+  const snapshot = services.db.select().from(catalogSnapshots).where(eq(catalogSnapshots.serverId, primary.id)).orderBy(desc(catalogSnapshots.takenAt)).get();
+  // The primary's agents: handed to the rebuilt server, or (switched here) given it as a standby.
+  const newPrimary = { id: primary.id, name: primary.name, url: request.url, publicKey: request.publicKey };
+  const mirrored = services.db
+    .selectDistinct({ agentId: agents.id, protectedHere: dataSources.protectedHere })
+    .from(dataSources)
+    .innerJoin(agents, eq(agents.computerId, dataSources.computerId))
+    .where(eq(dataSources.originServerId, primary.id))
+    .all();
+  const result = { handedOver: 0, standby: 0, failed: [] as { agent: string; error: string }[] };
+  for (const a of new Map(mirrored.map((m) => [m.agentId, m])).values()) {
+    try {
+      const client = clientFor(services, a.agentId);
+      if (a.protectedHere) {
+        await client.addStandby(newPrimary);
+        result.standby++;
+      } else {
+        await client.takeOwnership();
+        await client.handOver(newPrimary);
+        result.handedOver++;
+      }
+    } catch (err) {
+      result.failed.push({ agent: a.agentId, error: (err as Error).message });
+    }
+  }
+  services.log.warn({ primary: primary.name, url: request.url, agents: result }, "primary server rebuilt elsewhere: its new key is recorded");
+  return {
+    primary: { id: primary.id, name: primary.name },
+    previousPublicKey,
+    secondary: { id: self.id, name: self.name },
+    snapshot: snapshot ? snapshotAnswer(snapshot) : null,
+    agents: result,
+  };
+}
+
+// ---------------------------------------------------------------- on the new server
+
+export interface RebuildProgress {
+  step: string;
+  detail?: string;
+}
+
+export interface RebuildReport {
+  primary: { id: string; name: string };
+  secondary: { id: string; name: string };
+  catalogTakenAt: string;
+  recoveryPointsRestored: number;
+  recoveryPointsAdded: number;
+  recoveryPointsLost: number;
+  sourcesToCheck: number;
+  agents: RebuildAnswer["agents"];
+  storedBytesCopied: number;
+}
+
+/** Checks that `dataDir` can take a rebuild: nothing of a server in it yet. */
+export function rebuildPrechecks(dataDir: string): void {
+  if (fs.existsSync(path.join(dataDir, CATALOG_FILE))) {
+    throw new DomainError("PRECONDITION", `${dataDir} already holds a catalog: a rebuild starts from an empty data folder (it never overwrites a server)`);
+  }
+  if (fs.existsSync(path.join(dataDir, "pool", "config.json"))) throw new DomainError("PRECONDITION", `${dataDir} already holds a storage pool: a rebuild starts from an empty data folder`);
+}
+
+/**
+ * Phase 1 of a rebuild, before the server runs: redeem the token, copy and verify the newest
+ * catalog snapshot, restore it as this data folder's catalog. Returns what phase 2 needs.
+ */
+export async function restorePrimaryCatalog(o: { dataDir: string; secondaryUrl: string; token: string; url: string; progress: (p: RebuildProgress) => void }) {
+  rebuildPrechecks(o.dataDir);
+  const runtime = new ProtectionRuntime(o.dataDir);
+  fs.mkdirSync(o.dataDir, { recursive: true });
+  const secondaryUrl = o.secondaryUrl.replace(/\/+$/, "");
+  o.progress({ step: "secondary", detail: `asking ${secondaryUrl}` });
+  const hello = await peerHello(secondaryUrl);
+  if (hello.protocol !== PEER_PROTOCOL_VERSION) throw new DomainError("CONFLICT", `the secondary speaks peer protocol ${hello.protocol}, this server ${PEER_PROTOCOL_VERSION}: run the same release on both`);
+  const identity = runtime.identity();
+  o.progress({ step: "token", detail: `redeeming the rebuild token at ${hello.name}` });
+  const answer = await redeemRebuildToken(secondaryUrl, { protocol: PEER_PROTOCOL_VERSION, token: o.token.trim(), publicKey: identity.publicKey, url: o.url });
+  if (!answer.snapshot) throw new DomainError("PRECONDITION", `${hello.name} holds no copy of ${answer.primary.name}'s catalog`);
+  const snapshot = answer.snapshot;
+  const client = new PeerClient({ id: hello.id, name: hello.name, url: secondaryUrl }, identity);
+  const source = client.replicationSource();
+  const header = await source.header(snapshot.manifestId);
+  const problem = snapshot.serverId !== answer.primary.id ? `it is the catalog of server ${snapshot.serverId}` : snapshotProblem(snapshot, header, answer.previousPublicKey);
+  if (problem) throw new DomainError("CONFLICT", `the catalog snapshot ${snapshot.manifestId} is refused: ${problem}`);
+  o.progress({ step: "catalog", detail: `copying ${answer.primary.name}'s catalog of ${snapshot.takenAt} (${snapshot.sizeBytes} bytes); signature verified` });
+  const pool = runtime.pool();
+  await replicateRecoveryPoint(source, pool, snapshot.manifestId);
+  await restoreSnapshotFile({ pool, workDir: path.join(o.dataDir, "tmp"), snapshot, publicKey: answer.previousPublicKey, expectServerId: answer.primary.id, destFile: path.join(o.dataDir, CATALOG_FILE) });
+  await runtime.close();
+  o.progress({ step: "catalog", detail: "catalog restored and checked (signature, SHA-256, integrity, identity)" });
+  return { answer, secondary: { id: hello.id, name: hello.name, url: secondaryUrl }, storedBytesCopied: source.storedBytesReceived };
+}
+
+/**
+ * Phase 2, on the restored catalog (services opened on the data folder, migrations applied):
+ * reconcile it with the pool. Every recovery point of this server's sources that the secondary
+ * holds is copied (chunk-verified); those made after the snapshot are added; those nobody holds
+ * are marked lost (removed from the catalog); each replica becomes the newest recovery point and
+ * is consistency-checked.
+ */
+export async function reconcileRebuiltCatalog(services: Services, o: { secondary: { id: string; name: string; url: string }; progress: (p: RebuildProgress) => void }) {
+  const self = selfServer(services.db);
+  const pool = services.protection.pool();
+  const client = new PeerClient(o.secondary, services.protection.identity());
+  const source = client.replicationSource();
+  let restored = 0;
+  let added = 0;
+  let lost = 0;
+  let toCheck = 0;
+  const own = services.db.select({ id: dataSources.id, name: dataSources.name, groupId: dataSources.groupId, protectedHere: dataSources.protectedHere }).from(dataSources).where(isNull(dataSources.originServerId)).all();
+  for (const s of own) {
+    const held = await client.recoveryPoints(s.id, null, undefined, { all: true }).catch(() => []);
+    const heldIds = new Set(held.map((h) => h.manifestId));
+    const rows = services.db.select({ id: recoveryPoints.id, manifestId: recoveryPoints.manifestId }).from(recoveryPoints).where(eq(recoveryPoints.dataSourceId, s.id)).all();
+    const missing: number[] = [];
+    for (const r of rows) {
+      if (!r.manifestId || !heldIds.has(r.manifestId)) {
+        missing.push(r.id);
+        continue;
+      }
+      await replicateRecoveryPoint(source, pool, r.manifestId);
+      restored++;
+    }
+    if (missing.length) {
+      forgetRecoveryPoints(services.db, s.id, missing); // their manifests were never in this pool: nothing to remove
+      lost += missing.length;
+    }
+    const known = new Set(rows.map((r) => r.manifestId));
+    for (const h of held) {
+      if (known.has(h.manifestId)) continue;
+      const r = await replicateRecoveryPoint(source, pool, h.manifestId);
+      const files = await indexableFiles(pool, r.header);
+      services.db.$client.transaction(() => {
+        const id = recordRecoveryPoint(services.db, { dataSourceId: s.id, header: r.header, kind: h.kind, jobId: null, createdAt: new Date(h.createdAt) }, files);
+        // Made here before the loss (the secondary copied it from us), or made by the secondary while switched.
+        services.db.update(recoveryPoints).set({ madeByServerId: h.madeByServerId === self.id ? null : o.secondary.id }).where(eq(recoveryPoints.id, id)).run();
+      })();
+      added++;
+    }
+    const newest = services.db.select({ manifestId: recoveryPoints.manifestId }).from(recoveryPoints).where(eq(recoveryPoints.dataSourceId, s.id)).orderBy(desc(recoveryPoints.createdAt)).get();
+    const now = services.clock.now();
+    services.db
+      .update(dataSources)
+      .set({ replicaManifest: newest?.manifestId ?? null, replicaState: newest ? "inconsistent" : "missing", replicaStateAt: now })
+      .where(eq(dataSources.id, s.id))
+      .run();
+    if (newest && s.groupId !== null && s.protectedHere) {
+      enqueueJob(services.db, { type: "consistency-check", target: s.name, trigger: "system", dataSourceId: s.id, groupId: s.groupId, params: { afterRebuild: true } }, now);
+      toCheck++;
+    }
+    o.progress({ step: "replicas", detail: `${s.name}: ${rows.length - missing.length} recovery point(s) restored, ${missing.length} lost` });
+  }
+  // The old server's own catalog snapshots are gone with its pool.
+  const ownSnapshots = services.db.select({ id: catalogSnapshots.id, manifestId: catalogSnapshots.manifestId }).from(catalogSnapshots).where(eq(catalogSnapshots.serverId, self.id)).all();
+  const gone = ownSnapshots.filter((s) => !fs.existsSync(path.join(pool.dir, "snapshots", `${s.manifestId}.json`))).map((s) => s.id);
+  if (gone.length) services.db.delete(catalogSnapshots).where(inArray(catalogSnapshots.id, gone)).run();
+  await pool.flush();
+  return { restored, added, lost, toCheck, storedBytesCopied: source.storedBytesReceived };
+}
