@@ -110,26 +110,40 @@ describe("servers peering as real processes", () => {
       ["charlie", ["secondary"]],
     ]);
     expect(topology.edges).toHaveLength(2);
+
+    // A mutual pair inside the chain: B also protects C, which protects B.
+    const mutual = await b.api.call("servers.linkPrimary", { url: c.server.url, token: await token(c) });
+    expect(mutual.error).toBeUndefined();
+    const both = (await b.api.call("servers.topology", undefined, "query")).data as { nodes: { name: string; roles: string[] }[]; edges: { primary: string; secondary: string }[] };
+    expect(both.nodes.find((n) => n.name === "charlie")!.roles.sort()).toEqual(["primary", "secondary"]);
+    expect(both.edges).toHaveLength(3);
+    // And A still cannot take C as its secondary, nor C protect A: each server has one protector.
+    const third = await c.api.call("servers.linkPrimary", { url: a.server.url, token: await token(a) });
+    expect(third.error?.message).toMatch(/rule: one-protector/);
   });
 
   it("raises a critical alert when the primary stops answering heartbeats, with the last contact, and resolves it when it is back", async () => {
-    const first = (await b.api.call("servers.heartbeatNow")).data as { ok: boolean; lastContactAt: string }[];
-    expect(first).toHaveLength(1);
-    expect(first[0]!.ok).toBe(true);
-    const lastContact = first[0]!.lastContactAt;
+    type Beat = { name: string; ok: boolean; lastContactAt: string };
+    const ofAlpha = (beats: unknown) => (beats as Beat[]).find((x) => x.name === "alpha")!;
+    const first = (await b.api.call("servers.heartbeatNow")).data as Beat[];
+    expect(first.map((x) => [x.name, x.ok]).sort()).toEqual([
+      ["alpha", true],
+      ["charlie", true],
+    ]); // B's primaries: A, and C in the mutual pair
+    const lastContact = ofAlpha(first).lastContactAt;
 
     const port = Number(new URL(a.server.url).port);
     expect(await a.server.stop("SIGTERM")).toBe(0);
-    const down = (await b.api.call("servers.heartbeatNow")).data as { ok: boolean }[];
-    expect(down[0]!.ok).toBe(false);
+    const down = (await b.api.call("servers.heartbeatNow")).data;
+    expect(ofAlpha(down).ok).toBe(false);
     const unreachable = await activeUnreachable(b);
     expect(unreachable).toHaveLength(1);
     expect(unreachable[0]).toMatchObject({ severity: "critical", title: "Primary server alpha is unreachable" });
     expect(unreachable[0]!.detail).toContain(`Last contact: ${new Date(lastContact).toISOString()}`);
 
     a = await startNode("alpha", a.dir, port);
-    const back = (await b.api.call("servers.heartbeatNow")).data as { ok: boolean }[];
-    expect(back[0]!.ok).toBe(true);
+    const back = (await b.api.call("servers.heartbeatNow")).data;
+    expect(ofAlpha(back).ok).toBe(true);
     expect(await activeUnreachable(b)).toEqual([]);
   }, 90_000);
 });
