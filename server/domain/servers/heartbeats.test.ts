@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { serverLinks, servers } from "@/db/schema";
 import { keyIdOf, signRequest, type Identity } from "@/server/agent/protocol";
 import { listAlerts } from "../monitoring/alerts";
-import { heartbeatPrimaries, primaryUnreachableKey } from "./heartbeats";
+import { heartbeatPrimaries, primaryUnreachableKey, watchSecondaries } from "./heartbeats";
 import { testPeers, type TestPeer } from "./peer-test-helpers";
 
 const peer = testPeers();
@@ -51,6 +51,23 @@ describe("heartbeats from a secondary to its primaries", () => {
     expect((await heartbeatPrimaries(b.services))[0]!.ok).toBe(true);
     expect(activeAlerts(b)).toEqual([]);
     expect(listAlerts(b.services.db, { limit: 5 })[0]).toMatchObject({ type: "primary-unreachable", active: false, resolvedBy: "system" });
+  });
+
+  it("the primary warns when its secondary goes quiet, hears the link's state with each heartbeat, and clears the warning when it is back", async () => {
+    const { a, b } = await linkedPair();
+    await b.admin().servers.configureSecondaryProtection({ primaryId: a.id, sourceIds: [], catalogEveryMinutes: 1440, replicaEveryMinutes: 60, catalogRetentionDays: 30, autoSwitch: false, graceMinutes: 15 });
+    b.clock.set(new Date());
+    await heartbeatPrimaries(b.services);
+    // The primary's row of the link now says what the secondary does.
+    expect(a.services.db.select().from(serverLinks).get()).toMatchObject({ replicaEveryMinutes: 60, catalogEveryMinutes: 1440, catalogRetentionDays: 30 });
+    const heardAt = contactOf(a, b.id)!;
+    watchSecondaries(a.services, new Date(heardAt.getTime() + 2 * 60_000));
+    expect(activeAlerts(a)).toEqual([]);
+    watchSecondaries(a.services, new Date(heardAt.getTime() + 4 * 60_000));
+    expect(activeAlerts(a)).toMatchObject([{ severity: "warning", type: "secondary-quiet", title: "Secondary server bravo is not in contact" }]);
+    await heartbeatPrimaries(b.services);
+    watchSecondaries(a.services, contactOf(a, b.id)!);
+    expect(activeAlerts(a)).toEqual([]);
   });
 
   it("a server without primaries sends nothing", async () => {
