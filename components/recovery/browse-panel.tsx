@@ -5,6 +5,7 @@ import { Card } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
 import { formatBytes, formatDateTime } from "@/components/ui/format";
 import { SourcePicker } from "./source-picker";
+import { SourceOrigin } from "./source-origin";
 import { RecoveryCalendar } from "./recovery-calendar";
 import { RecoveryTree } from "./recovery-tree";
 import { selectedPaths, toggle } from "./tree-selection";
@@ -38,7 +39,13 @@ export function BrowsePanel({ sources, canRestore, onRestore }: { sources: Recov
             }}
           />
         </Card>
-        <Card title={`Recovery points of ${ref.computer} › ${ref.label}`}>
+        <Card
+          title={
+            <>
+              Recovery points of {ref.computer} › {ref.label} <SourceOrigin source={source} />
+            </>
+          }
+        >
           <RecoveryCalendar key={source.id} sourceId={source.id} latest={source.latest} selected={rp} onSelect={pickRp} />
         </Card>
       </div>

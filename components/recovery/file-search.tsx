@@ -66,6 +66,7 @@ export function FileSearch({ sources, canRestore, onRestore }: { sources: Recove
               return (
                 <option key={s.id} value={s.id}>
                   {r.computer} › {r.label}
+                  {s.originServer !== null && ` (copy of ${s.originServer})`}
                 </option>
               );
             })}

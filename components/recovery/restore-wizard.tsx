@@ -8,7 +8,7 @@ import { Notice } from "@/components/ui/notice";
 import { TextField } from "@/components/ui/field";
 import { formatDateTime } from "@/components/ui/format";
 import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
-import { Modal } from "./modal";
+import { Modal } from "@/components/ui/modal";
 import { WhatLine, WhatSummary } from "./restore-what";
 import { RestoreProgress } from "./restore-progress";
 import { EXISTING_CHOICES, originalLocationRefusal, targetProblem, type ExistingPolicy } from "./restore-target";

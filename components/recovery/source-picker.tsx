@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { formatDateTime } from "@/components/ui/format";
+import { SourceOrigin } from "./source-origin";
 import { sourceRef, type RecoverableSource } from "./types";
 
 const FILTER_FROM = 8;
@@ -43,6 +44,11 @@ export function SourcePicker({ sources, selectedId, onSelect }: { sources: Recov
                   {ref.label !== s.path && <> {s.path}</>} · <span className="font-medium text-slate-800">{s.recoveryPoints} recovery point{s.recoveryPoints === 1 ? "" : "s"}</span> ·
                   latest {formatDateTime(s.latest)}
                 </span>
+                {s.originServer !== null && (
+                  <span className="mt-1 block">
+                    <SourceOrigin source={s} />
+                  </span>
+                )}
               </button>
             </li>
           );

@@ -1,8 +1,12 @@
 import { asc, count, eq, max } from "drizzle-orm";
 import type { CatalogDb } from "@/db/client";
-import { dataSources, protectedComputers, recoveryPoints } from "@/db/schema";
+import { dataSources, protectedComputers, recoveryPoints, servers } from "@/db/schema";
 
-/** Data sources that have recovery points, with how many and the latest one: where a restore starts. */
+/**
+ * Data sources that have recovery points, with how many and the latest one: where a restore
+ * starts. A copy of a primary server's source (secondary protection) names that primary, and
+ * says whether this server protects it now (after a switch).
+ */
 export function listRecoverableSources(db: CatalogDb) {
   return db
     .select({
@@ -13,10 +17,13 @@ export function listRecoverableSources(db: CatalogDb) {
       path: dataSources.path,
       recoveryPoints: count(recoveryPoints.id),
       latest: max(recoveryPoints.createdAt),
+      originServer: servers.name,
+      protectedHere: dataSources.protectedHere,
     })
     .from(dataSources)
     .innerJoin(protectedComputers, eq(protectedComputers.id, dataSources.computerId))
     .innerJoin(recoveryPoints, eq(recoveryPoints.dataSourceId, dataSources.id))
+    .leftJoin(servers, eq(servers.id, dataSources.originServerId))
     .groupBy(dataSources.id)
     .orderBy(asc(protectedComputers.name), asc(dataSources.path))
     .all()
