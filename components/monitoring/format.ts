@@ -12,6 +12,9 @@ export const JOB_TYPE_LABEL: Record<string, string> = {
   restore: "Recovery",
   verify: "Pool verification",
   prune: "Retention and garbage collection",
+  "catalog-copy": "Catalog copy from the primary",
+  replication: "Replication from the primary",
+  "pull-recovery-points": "Recovery points pulled back",
 };
 export const JOB_TYPES = Object.keys(JOB_TYPE_LABEL);
 
@@ -47,6 +50,10 @@ export const ALERT_TYPE_LABEL: Record<string, string> = {
   "pool-damaged": "Storage pool damage",
   "restore-failed": "Recovery failed",
   "restore-succeeded": "Recovery succeeded",
+  "primary-unreachable": "Primary server unreachable",
+  "secondary-quiet": "Secondary server not in contact",
+  "link-replication-failed": "Secondary protection failed",
+  "agent-ownership-required": "Agent ownership required",
 };
 export const ALERT_TYPES = Object.keys(ALERT_TYPE_LABEL);
 

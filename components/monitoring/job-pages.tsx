@@ -22,6 +22,8 @@ export const SLOW_REFRESH_MS = 10_000;
 export interface JobFilter {
   states?: ("scheduled" | "queued" | "running" | "succeeded" | "failed" | "cancelled")[];
   type?: string;
+  /** A link's jobs: those run with (or for) that peer server. */
+  peerServerId?: string;
 }
 
 interface PageProps {

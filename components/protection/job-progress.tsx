@@ -11,6 +11,9 @@ const JOB_LABEL: Record<string, string> = {
   restore: "Restore",
   verify: "Verify",
   prune: "Prune",
+  "catalog-copy": "Catalog copy",
+  replication: "Replication",
+  "pull-recovery-points": "Pull recovery points back",
 };
 
 export function jobLabel(type: string): string {
