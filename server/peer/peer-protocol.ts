@@ -166,8 +166,11 @@ export const linkStatusSchema = z.object({
   lastReplicationAt: isoDate.nullable(),
   lastReplicationError: z.string().max(2000).nullable(),
   bytesReplicated: z.number().int().nonnegative(),
-  /** The primary's ids of the sources switched to the secondary. */
-  switchedSourceIds: z.array(z.number().int()).max(100_000),
+  /**
+   * The primary's sources switched to the secondary, with the switch's ownership epoch: a
+   * primary that took a source back holds a higher epoch and ignores a stale report of it.
+   */
+  switched: z.array(z.object({ id: z.number().int(), epoch: z.number().int().nonnegative(), how: z.enum(["manual", "automatic"]) })).max(100_000),
 });
 export type LinkStatus = z.infer<typeof linkStatusSchema>;
 export const heartbeatRequest = z.object({ time: isoDate, link: linkStatusSchema.optional() });

@@ -284,11 +284,14 @@ export function linkStatusFor(db: CatalogDb, primaryId: string): LinkStatus | un
   const l = link(db, primaryId, self.id);
   if (!l) return undefined;
   const switched = db
-    .select({ originSourceId: dataSources.originSourceId })
+    .select({ originSourceId: dataSources.originSourceId, switchState: dataSources.switchState })
     .from(dataSources)
     .where(and(eq(dataSources.originServerId, primaryId), eq(dataSources.protectedHere, true)))
     .all()
-    .map((r) => r.originSourceId!);
+    .map((r) => {
+      const s = parseSwitchState(r.switchState);
+      return { id: r.originSourceId!, epoch: s.epoch, how: s.kind === "primary" ? ("manual" as const) : s.how };
+    });
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     catalogEveryMinutes: l.catalogEveryMinutes,
@@ -301,7 +304,7 @@ export function linkStatusFor(db: CatalogDb, primaryId: string): LinkStatus | un
     lastReplicationAt: iso(l.lastReplicationAt),
     lastReplicationError: l.lastReplicationError,
     bytesReplicated: l.bytesReplicated,
-    switchedSourceIds: switched,
+    switched,
   };
 }
 
@@ -310,11 +313,15 @@ export const OWNERSHIP_REQUIRED = "agent-ownership-required";
 /**
  * The primary's side of a heartbeat: what its secondary says of the link is recorded, and the
  * sources the secondary protects now are fenced here ("Agent ownership required", DPM §5.5).
+ * A source this server took back since (a higher epoch here) is a stale report: the secondary
+ * missed the switch back, and is told again.
  */
 export function recordLinkStatus(services: Services, secondaryId: string, status: LinkStatus, at: Date): void {
   const self = selfServer(services.db);
   const d = (s: string | null) => (s ? new Date(s) : null);
-  const switched = new Set(status.switchedSourceIds);
+  const reported = new Map(status.switched.map((s) => [s.id, s]));
+  const switched = new Set(reported.keys());
+  const stale: number[] = [];
   const fenced: { id: number; name: string; computer: string }[] = [];
   services.db.transaction((tx) => {
     tx.update(serverLinks)
@@ -341,12 +348,23 @@ export function recordLinkStatus(services: Services, secondaryId: string, status
       .all();
     for (const s of own) {
       const state = parseSwitchState(s.switchState);
+      const report = reported.get(s.id)!;
       if (state.kind !== "primary") continue;
-      const next: SwitchState = { kind: "ownership-required", epoch: state.epoch + 1, how: "manual", since: at, replica: "inconsistent", primarySeenAt: at };
+      if (state.epoch >= report.epoch) {
+        stale.push(s.id);
+        continue;
+      }
+      const next: SwitchState = { kind: "ownership-required", epoch: report.epoch, how: report.how, since: at, replica: "inconsistent", primarySeenAt: at };
       tx.update(dataSources).set({ switchState: JSON.stringify(next), protectedHere: false }).where(eq(dataSources.id, s.id)).run();
       fenced.push(s);
     }
   });
+  if (stale.length) {
+    const secondary = services.db.select({ id: servers.id, name: servers.name, url: servers.url }).from(servers).where(eq(servers.id, secondaryId)).get();
+    if (secondary) {
+      new PeerClient(secondary, services.protection.identity()).ownershipTaken(stale).catch((err: unknown) => services.log.warn({ secondary: secondary.name, err: (err as Error).message }, "could not tell the secondary about the switch back"));
+    }
+  }
   for (const s of fenced) {
     raiseAlert(
       services.db,
