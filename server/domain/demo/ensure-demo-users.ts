@@ -54,7 +54,8 @@ function formatCredentialsFile(credentials: DemoCredential[]): string {
   ].join("\n");
 }
 
-function readCredentialsFile(file: string): DemoCredential[] | null {
+/** The demo users as the file keeps them (null when there is no file); `custodian lab` signs in with them. */
+export function readCredentialsFile(file: string): DemoCredential[] | null {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
