@@ -101,6 +101,7 @@ describe("recordRecoveryPoint", () => {
       files: 2,
       addedBytes: 512,
       jobId: 17,
+      madeByServerId: null, // made here, not copied from another server
     });
   });
 
