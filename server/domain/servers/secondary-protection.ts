@@ -384,6 +384,12 @@ export function recordLinkStatus(services: Services, secondaryId: string, status
   }
 }
 
+/** Each data source's number of recovery points and the newest one's time, as select columns. */
+const recoveryPointSummary = () => ({
+  recoveryPoints: sql<number>`(select count(*) from ${recoveryPoints} where ${recoveryPoints.dataSourceId} = ${dataSources.id})`,
+  latest: sql<number | null>`(select max(${recoveryPoints.createdAt}) from ${recoveryPoints} where ${recoveryPoints.dataSourceId} = ${dataSources.id})`,
+});
+
 // ---------------------------------------------------------------- what a peer may read here
 
 /** This server's relation with a peer: is the peer its secondary, its primary, both (a mutual pair)? */
@@ -435,8 +441,7 @@ export function peerProtectionService(services: Services): PeerProtectionService
           agentKey: agents.publicKey,
           builtIn: agents.builtIn,
           switchState: dataSources.switchState,
-          count: sql<number>`(select count(*) from ${recoveryPoints} where ${recoveryPoints.dataSourceId} = ${dataSources.id})`,
-          latest: sql<number | null>`(select max(${recoveryPoints.createdAt}) from ${recoveryPoints} where ${recoveryPoints.dataSourceId} = ${dataSources.id})`,
+          ...recoveryPointSummary(),
         })
         .from(dataSources)
         .innerJoin(protectedComputers, eq(protectedComputers.id, dataSources.computerId))
@@ -455,7 +460,7 @@ export function peerProtectionService(services: Services): PeerProtectionService
         policy: r.policy,
         // The server's own computer cannot be protected by another server when this one is gone: its recovery points are still copied.
         agent: r.agentId && !r.builtIn ? { id: r.agentId, name: r.computer, url: r.agentUrl!, publicKey: r.agentKey! } : null,
-        recoveryPoints: Number(r.count),
+        recoveryPoints: Number(r.recoveryPoints),
         latestRecoveryPointAt: r.latest === null ? null : new Date(Number(r.latest)).toISOString(),
         switched: parseSwitchState(r.switchState).kind !== "primary",
       }));
@@ -571,8 +576,7 @@ export function linkDetail(services: Services, primaryId: string, secondaryId: s
       protectedHere: dataSources.protectedHere,
       switchState: dataSources.switchState,
       present: dataSources.present,
-      recoveryPoints: sql<number>`(select count(*) from ${recoveryPoints} where ${recoveryPoints.dataSourceId} = ${dataSources.id})`,
-      latest: sql<number | null>`(select max(${recoveryPoints.createdAt}) from ${recoveryPoints} where ${recoveryPoints.dataSourceId} = ${dataSources.id})`,
+      ...recoveryPointSummary(),
     })
     .from(dataSources)
     .innerJoin(protectedComputers, eq(protectedComputers.id, dataSources.computerId))
