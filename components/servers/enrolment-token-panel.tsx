@@ -45,8 +45,8 @@ export function EnrolmentTokenPanel({ protectedBy }: { protectedBy: string | nul
         </p>
         {protectedBy ? (
           <Notice tone="info">
-            This server is protected by {protectedBy}. A server has one secondary at most; to protect {protectedBy} in turn, create the token on {protectedBy} and link a
-            third server to it (a chain).
+            This server is protected by {protectedBy}, and a server has one secondary at most. It can still protect other servers, {protectedBy} too (a
+            mutual pair): under Protect a primary server.
           </Notice>
         ) : (
           <>

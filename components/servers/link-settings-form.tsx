@@ -13,6 +13,9 @@ import { INTERVALS, intervalLabel } from "./link-text";
 import { SourceSelection } from "./source-selection";
 import type { LinkDetail, PrimarySource } from "./types";
 
+/** "at least 3 minutes" → "At least 3 minutes." */
+const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?)]$/.test(s) ? "" : "."}`;
+
 /** A new link's defaults: DPM recommends a daily catalog copy; replicas hourly; the catalog's default retention and grace period. */
 const DEFAULTS = { catalogEveryMinutes: 1440, replicaEveryMinutes: 60, catalogRetentionDays: 14, autoSwitch: false, graceMinutes: 15 };
 
@@ -78,7 +81,7 @@ function LinkSettingsForm({ link, sources }: { link: LinkDetail; sources: Primar
       graceMinutes: Number(form.graceMinutes),
     });
   };
-  const fields = fieldErrorsOf(save.error);
+  const fields = Object.fromEntries(Object.entries(fieldErrorsOf(save.error)).map(([k, v]) => [k, v?.map(sentence)]));
   const general = save.error && !Object.values(fields).some((v) => v?.length) ? messageOf(save.error) : null;
   const nameOf = (id: number) => {
     const s = sources.find((x) => x.id === id);
@@ -146,11 +149,10 @@ function LinkSettingsForm({ link, sources }: { link: LinkDetail; sources: Primar
             inputMode="numeric"
             min={3}
             max={10080}
-            disabled={!form.autoSwitch}
             value={form.graceMinutes}
             onChange={(e) => setForm({ ...form, graceMinutes: e.target.value })}
             errors={fields.graceMinutes}
-            hint="3 minutes to 7 days without contact."
+            hint="3 minutes to 7 days without contact; used only when the automatic switch is on."
           />
         </div>
       </fieldset>

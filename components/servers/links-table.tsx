@@ -15,12 +15,10 @@ export function LinksTable({ topology, now }: { topology: Topology; now: Date })
       <thead>
         <tr>
           <Th>Link (primary → secondary)</Th>
-          <Th>State</Th>
-          <Th>Lag</Th>
+          <Th>State and lag</Th>
           <Th>Last catalog copy</Th>
           <Th>Last replication</Th>
           <Th>Last contact</Th>
-          <Th>Data sources</Th>
         </tr>
       </thead>
       <tbody className="divide-y divide-slate-100">
@@ -32,20 +30,22 @@ export function LinksTable({ topology, now }: { topology: Topology; now: Date })
                 <Link href={linkHref(e.primary, e.secondary)} className="font-medium text-brand-700 hover:underline">
                   {name(e.primary)} → {name(e.secondary)}
                 </Link>
-                <div className="text-xs text-slate-500">{relation(e)}</div>
+                <div className="text-xs text-slate-500">
+                  {relation(e)}
+                  {e.secondary === topology.selfId && ` · ${e.protectedSources} data source${e.protectedSources === 1 ? "" : "s"} selected`}
+                  {e.switchedSources > 0 && <span className="text-violet-700"> · {e.switchedSources} switched</span>}
+                </div>
               </Td>
-              <Td className="whitespace-normal">
-                <Badge tone={s.tone}>{s.label}</Badge>
-                {e.reasons.length > 0 && <div className="mt-1 max-w-72 text-xs text-slate-600">{e.reasons.join("; ")}</div>}
+              <Td>
+                <span className="flex flex-wrap items-center gap-2">
+                  <Badge tone={s.tone}>{s.label}</Badge>
+                  {e.lagSeconds !== null && <span className="text-xs text-slate-600">lag {formatLag(e.lagSeconds)}</span>}
+                </span>
+                {e.reasons.length > 0 && <div className="mt-1 w-56 whitespace-normal text-xs text-slate-600">{e.reasons.join("; ")}</div>}
               </Td>
-              <Td>{formatLag(e.lagSeconds)}</Td>
               <Td title={formatDateTime(e.lastCatalogCopyAt)}>{formatAgo(e.lastCatalogCopyAt, now)}</Td>
               <Td title={formatDateTime(e.lastReplicationAt)}>{formatAgo(e.lastReplicationAt, now)}</Td>
               <Td title={formatDateTime(e.lastContactAt)}>{formatAgo(e.lastContactAt, now)}</Td>
-              <Td>
-                {e.secondary === topology.selfId ? `${e.protectedSources} selected` : e.switchedSources ? null : "—"}
-                {e.switchedSources > 0 && <div className="text-xs text-violet-700">{e.switchedSources} switched</div>}
-              </Td>
             </tr>
           );
         })}

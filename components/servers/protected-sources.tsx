@@ -27,19 +27,21 @@ function SourceCells({ s, side }: { s: LinkSource; side: "primary" | "secondary"
   const sw = switchStateText(s.switch, side);
   return (
     <>
-      <Td className="whitespace-normal">
-        <div className="font-medium text-slate-900">
-          {s.computer} › {s.name}
-        </div>
-        <div className="break-all text-xs text-slate-500">
-          {s.kind === "sqlite" ? "SQLite database" : "Folder"} {s.path}
-          {!s.present && " · no longer reported by the primary"}
+      <Td>
+        <div className="max-w-72 whitespace-normal">
+          <div className="font-medium text-slate-900">
+            {s.computer} › {s.name}
+          </div>
+          <div className="break-all text-xs text-slate-500">
+            {s.kind === "sqlite" ? "SQLite database" : "Folder"} {s.path}
+            {!s.present && " · no longer reported by the primary"}
+          </div>
         </div>
       </Td>
       <Td>
         <Badge tone={replica.tone}>{replica.label}</Badge>
       </Td>
-      <Td className="whitespace-normal">
+      <Td>
         <Badge tone={sw.tone}>{sw.label}</Badge>
         {sw.detail && <div className="mt-0.5 text-xs text-slate-500">{sw.detail}</div>}
       </Td>

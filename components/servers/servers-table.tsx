@@ -42,7 +42,7 @@ export function ServersTable({ servers, now }: { servers: ServerRow[]; now: Date
             <Td className="font-mono text-xs">{s.isSelf ? selfUrl || "—" : s.url || "—"}</Td>
             <Td>{s.version ?? "—"}</Td>
             <Td title={formatDateTime(s.lastContactAt)}>{s.isSelf ? "—" : formatAgo(s.lastContactAt, now)}</Td>
-            <Td>{formatDateTime(s.createdAt)}</Td>
+            <Td title={formatDateTime(s.createdAt)}>{s.createdAt.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })}</Td>
           </tr>
         ))}
       </tbody>

@@ -82,7 +82,7 @@ export function SwitchDialog({ primaryId, primaryName, target, onClose }: { prim
       onClose={onClose}
       footer={
         outcome ? (
-          <Button onClick={onClose}>Close</Button>
+          <Button onClick={onClose}>Done</Button>
         ) : (
           <>
             <Button variant="ghost" onClick={onClose}>
@@ -130,7 +130,7 @@ export function TakeOwnershipDialog({ secondaryName, target, onClose }: { second
       onClose={onClose}
       footer={
         outcome ? (
-          <Button onClick={onClose}>Close</Button>
+          <Button onClick={onClose}>Done</Button>
         ) : (
           <>
             <Button variant="ghost" onClick={onClose}>
