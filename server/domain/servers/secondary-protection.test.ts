@@ -7,7 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { catalogSnapshots, jobs } from "@/db/schema";
+import { catalogSnapshots, dataSources, jobs, protectedComputers } from "@/db/schema";
+import { createTestServices } from "@/server/testing/test-services";
+import { mirrorSources } from "./secondary-protection";
 import { DomainError } from "@/server/domain/errors";
 import { readHeader } from "@/server/engine/manifest";
 import { PeerClient } from "@/server/peer/peer-client";
@@ -139,5 +141,42 @@ describe("what a peer may read", () => {
     await expect(asSecondary.replicationSource().header("20261124T120000000Z-0123abcd")).rejects.toThrow(/404/);
     // Bad input to the peer API is refused with its reason.
     await expect(asSecondary.recoveryPoints(-1, null)).rejects.toThrow(/400.*source must be a data source id/);
+  });
+});
+
+describe("mirrored sources on the secondary", () => {
+  it("keep one computer per primary computer across rounds, with or without an agent, and follow the primary's names", () => {
+    const { services } = createTestServices();
+    const primary = { id: "11111111-1111-4111-8111-111111111111", name: "alpha" };
+    const source = (id: number, name: string, computer: string, agent: boolean) => ({
+      id,
+      name,
+      kind: "folder" as const,
+      path: `/srv/${name}`,
+      computer,
+      groupId: 1,
+      group: "Files",
+      policy: null,
+      agent: agent ? { id: "22222222-2222-4222-8222-222222222222", name: computer, url: "http://127.0.0.1:1", publicKey: "AAAA" } : null,
+      recoveryPoints: 1,
+      latestRecoveryPointAt: null,
+      switched: false,
+    });
+    const remote = [source(1, "finance", "vm", false), source(2, "projects", "vm", false), source(3, "docs", "pc-1", true)];
+    for (let round = 0; round < 3; round++) services.db.transaction((tx) => mirrorSources(tx, primary, remote, new Set([1, 2, 3]), new Date()));
+    expect(services.db.select({ name: protectedComputers.name }).from(protectedComputers).all().map((c) => c.name).sort()).toEqual(["pc-1", "vm (alpha)"]);
+    const mirrors = services.db.select().from(dataSources).all();
+    expect(mirrors.map((m) => [m.name, m.originSourceId, m.protectedHere])).toEqual([
+      ["finance", 1, false],
+      ["projects", 2, false],
+      ["docs", 3, false],
+    ]);
+    // Renamed on the primary, and one source gone: the mirror follows, the gone one is marked absent.
+    services.db.transaction((tx) => mirrorSources(tx, primary, [{ ...remote[0]!, name: "finance-share" }, remote[2]!], new Set([1, 3]), new Date()));
+    expect(services.db.select({ name: dataSources.name, present: dataSources.present }).from(dataSources).all()).toEqual([
+      { name: "finance-share", present: true },
+      { name: "projects", present: false },
+      { name: "docs", present: true },
+    ]);
   });
 });

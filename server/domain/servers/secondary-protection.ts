@@ -177,7 +177,7 @@ export function mirrorSources(tx: CatalogDb, primary: { id: string; name: string
   for (const s of remote) {
     const mirror = tx.select().from(dataSources).where(and(eq(dataSources.originServerId, primary.id), eq(dataSources.originSourceId, s.id))).get();
     if (!mirror && !selected.has(s.id)) continue;
-    const computerId = mirrorComputer(tx, primary, s, now);
+    const computerId = mirrorComputer(tx, primary, s, now, mirror?.computerId);
     const groupId = selected.has(s.id) && s.groupId !== null ? mirrorGroup(tx, primary, s, now) : null;
     if (mirror) {
       tx.update(dataSources).set({ name: s.name, kind: s.kind, path: s.path, computerId, groupId, present: true }).where(eq(dataSources.id, mirror.id)).run();
@@ -193,7 +193,7 @@ export function mirrorSources(tx: CatalogDb, primary: { id: string; name: string
   }
 }
 
-function mirrorComputer(tx: CatalogDb, primary: { name: string }, s: PeerSource, now: Date): number {
+function mirrorComputer(tx: CatalogDb, primary: { name: string }, s: PeerSource, now: Date, current: number | undefined): number {
   if (s.agent) {
     const known = tx.select({ computerId: agents.computerId }).from(agents).where(eq(agents.id, s.agent.id)).get();
     if (known) {
@@ -201,7 +201,14 @@ function mirrorComputer(tx: CatalogDb, primary: { name: string }, s: PeerSource,
       return known.computerId;
     }
   }
-  const name = uniqueName(tx, s.agent ? s.computer : `${s.computer} (${primary.name})`, (n) => !!tx.select({ id: protectedComputers.id }).from(protectedComputers).where(eq(protectedComputers.name, n)).get());
+  // A computer without an agent here (the primary's own): the mirror keeps the one it has, or one mirror of it is shared by its sources.
+  const label = `${s.computer} (${primary.name})`;
+  if (!s.agent) {
+    if (current !== undefined) return current;
+    const same = tx.select({ id: protectedComputers.id }).from(protectedComputers).where(eq(protectedComputers.name, label)).get();
+    if (same && !tx.select({ id: agents.id }).from(agents).where(eq(agents.computerId, same.id)).get()) return same.id;
+  }
+  const name = uniqueName(tx, s.agent ? s.computer : label, (n) => !!tx.select({ id: protectedComputers.id }).from(protectedComputers).where(eq(protectedComputers.name, n)).get());
   const computerId = tx.insert(protectedComputers).values({ name, createdAt: now }).returning({ id: protectedComputers.id }).get().id;
   if (s.agent) tx.insert(agents).values({ id: s.agent.id, computerId, url: s.agent.url, publicKey: s.agent.publicKey, keyId: keyIdOf(s.agent.publicKey), pairedAt: now }).run();
   return computerId;
