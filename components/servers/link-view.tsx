@@ -14,6 +14,7 @@ import { LinkHealthCard } from "./link-health-card";
 import { LinkSettingsCard } from "./link-settings-form";
 import { MirroredSources, SwitchedSources } from "./protected-sources";
 import { CatalogSnapshotsTable } from "./catalog-snapshots-table";
+import { RebuildTokenPanel } from "./rebuild-token-panel";
 
 const REFRESH_MS = 5_000;
 
@@ -99,6 +100,11 @@ export function LinkView({ primaryId, secondaryId, jobs }: { primaryId: string; 
         >
           <CatalogSnapshotsTable link={l} />
         </Section>
+        {admin && onSecondary && (
+          <Section title={`Rebuild ${l.primary.name}`} description="When the primary's machine is lost: a new server rebuilt from this one's copies.">
+            <RebuildTokenPanel primary={l.primary} />
+          </Section>
+        )}
         <Section title="Jobs" description={onSecondary ? `Catalog copies and replications from ${peer.name}.` : `Recovery points pulled back from ${peer.name} after a switch back.`}>
           {jobs(
             peer.id,
