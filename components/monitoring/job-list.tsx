@@ -6,11 +6,10 @@ import { useTRPC } from "@/components/trpc/trpc-provider";
 import { messageOf } from "@/components/trpc/errors";
 import { useCurrentUser } from "@/components/shell/use-current-user";
 import { Skeleton } from "@/components/ui/skeleton";
-import { Table, Th } from "@/components/ui/table";
 import { Notice } from "@/components/ui/notice";
 import { isJobOpen } from "./format";
 import { JobNoticeLine, roleActsOnJobs, type JobNotice } from "./job-actions";
-import { FAST_REFRESH_MS, JOB_PAGE_SIZE, JobPageRows, SLOW_REFRESH_MS, type JobFilter } from "./job-pages";
+import { FAST_REFRESH_MS, JOB_PAGE_SIZE, JobsTable, SLOW_REFRESH_MS, type JobFilter } from "./job-pages";
 import { useNow } from "./time";
 
 /**
@@ -36,30 +35,18 @@ export function JobList({ filter, label, empty }: { filter: JobFilter; label: st
   return (
     <div className="space-y-3">
       {notice && <JobNoticeLine notice={notice} />}
-      <Table label={label}>
-        <thead>
-          <tr>
-            <Th>Job</Th>
-            <Th>Target</Th>
-            <Th>State</Th>
-            <Th>Progress or outcome</Th>
-            <Th>Started</Th>
-            {actions && <Th className="text-right">Actions</Th>}
-          </tr>
-        </thead>
-        <JobPageRows
-          rows={first.data}
-          filter={filter}
-          now={now}
-          role={me?.role}
-          actions={actions}
-          columns={actions ? 6 : 5}
-          refreshMs={refreshMs}
-          onNotice={setNotice}
-          more={more}
-          onLoadMore={() => setMore(more + 1)}
-        />
-      </Table>
+      <JobsTable
+        label={label}
+        rows={first.data}
+        filter={filter}
+        now={now}
+        role={me?.role}
+        actions={actions}
+        refreshMs={refreshMs}
+        onNotice={setNotice}
+        more={more}
+        onLoadMore={() => setMore(more + 1)}
+      />
     </div>
   );
 }

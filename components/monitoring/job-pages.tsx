@@ -6,7 +6,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
 import { messageOf } from "@/components/trpc/errors";
 import { Button } from "@/components/ui/button";
-import { Td } from "@/components/ui/table";
+import { Table, Td, Th } from "@/components/ui/table";
 import { formatBytes } from "@/components/ui/format";
 import { formatCount, formatDuration, isJobOpen, jobTypeLabel } from "./format";
 import { JobActions, type JobNotice } from "./job-actions";
@@ -38,8 +38,27 @@ interface PageProps {
   onLoadMore: () => void;
 }
 
+/** The jobs table: its header, the first page of rows, and the next pages as they are loaded. */
+export function JobsTable({ label, rows, ...p }: Omit<PageProps, "columns"> & { label: string; rows: JobRow[] }) {
+  return (
+    <Table label={label}>
+      <thead>
+        <tr>
+          <Th>Job</Th>
+          <Th>Target</Th>
+          <Th>State</Th>
+          <Th>Progress or outcome</Th>
+          <Th>Started</Th>
+          {p.actions && <Th className="text-right">Actions</Th>}
+        </tr>
+      </thead>
+      <JobPageRows rows={rows} columns={p.actions ? 6 : 5} {...p} />
+    </Table>
+  );
+}
+
 /** One page of jobs as a table body, then the next page (keyset: `before` = the last id) or "Load more". */
-export function JobPageRows({ rows, ...p }: PageProps & { rows: JobRow[] }) {
+function JobPageRows({ rows, ...p }: PageProps & { rows: JobRow[] }) {
   const last = rows.at(-1);
   return (
     <>

@@ -8,13 +8,12 @@ import { useCurrentUser } from "@/components/shell/use-current-user";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/skeleton";
-import { Table, Th } from "@/components/ui/table";
 import { Notice } from "@/components/ui/notice";
 import { Button } from "@/components/ui/button";
 import { SelectField } from "@/components/ui/field";
 import { JOB_STATE_FILTERS, JOB_TYPE_LABEL, JOB_TYPES, type JobStateFilter } from "./format";
 import { JobNoticeLine, roleActsOnJobs, type JobNotice } from "./job-actions";
-import { FAST_REFRESH_MS, JOB_PAGE_SIZE, JobPageRows, SLOW_REFRESH_MS, type JobFilter } from "./job-pages";
+import { FAST_REFRESH_MS, JOB_PAGE_SIZE, JobsTable, SLOW_REFRESH_MS, type JobFilter } from "./job-pages";
 import { useNow } from "./time";
 import { useUrlFilters } from "./use-url-filters";
 
@@ -45,7 +44,6 @@ export function JobsView() {
   const refreshMs = running + waiting > 0 ? FAST_REFRESH_MS : SLOW_REFRESH_MS;
   const first = useQuery({ ...trpc.monitoring.jobs.queryOptions({ ...filter, limit: JOB_PAGE_SIZE }), placeholderData: keepPreviousData, refetchInterval: refreshMs });
   const actions = roleActsOnJobs(me?.role, first.data ?? []);
-  const columns = actions ? 6 : 5;
   const filtered = f.state !== "" || f.type !== "";
 
   return (
@@ -110,30 +108,18 @@ export function JobsView() {
         )
       ) : (
         <div className={first.isPlaceholderData ? "opacity-60 transition-opacity" : "transition-opacity"}>
-          <Table label="Jobs">
-            <thead>
-              <tr>
-                <Th>Job</Th>
-                <Th>Target</Th>
-                <Th>State</Th>
-                <Th>Progress or outcome</Th>
-                <Th>Started</Th>
-                {actions && <Th className="text-right">Actions</Th>}
-              </tr>
-            </thead>
-            <JobPageRows
-              rows={first.data}
-              filter={filter}
-              now={now}
-              role={me?.role}
-              actions={actions}
-              columns={columns}
-              refreshMs={refreshMs}
-              onNotice={setNotice}
-              more={pagesMore}
-              onLoadMore={() => setMore({ key: filterKey, pages: pagesMore + 1 })}
-            />
-          </Table>
+          <JobsTable
+            label="Jobs"
+            rows={first.data}
+            filter={filter}
+            now={now}
+            role={me?.role}
+            actions={actions}
+            refreshMs={refreshMs}
+            onNotice={setNotice}
+            more={pagesMore}
+            onLoadMore={() => setMore({ key: filterKey, pages: pagesMore + 1 })}
+          />
         </div>
       )}
     </>

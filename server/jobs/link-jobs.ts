@@ -15,15 +15,14 @@
  * collection frees if it never does.
  */
 import { and, eq, sql } from "drizzle-orm";
-import { catalogSnapshots, dataSources, recoveryPoints, serverLinks, servers } from "@/db/schema";
+import { catalogSnapshots, dataSources, serverLinks, servers } from "@/db/schema";
 import type { Services } from "@/server/services";
 import { replicateRecoveryPoint } from "@/server/engine/replicate";
 import { PeerClient } from "@/server/peer/peer-client";
-import { indexableFiles, recordRecoveryPoint } from "@/server/domain/recovery/recovery-points";
 import { raiseAlert, resolveAlert } from "@/server/domain/monitoring/alerts";
 import { selfServer } from "@/server/domain/servers/peering";
 import { snapshotProblem } from "@/server/domain/servers/catalog-snapshots";
-import { lastCopiedAt, mirrorSources, selectedMirrors } from "@/server/domain/servers/secondary-protection";
+import { copyPeerRecoveryPoint, lastCopiedAt, mirrorSources, selectedMirrors } from "@/server/domain/servers/secondary-protection";
 import type { JobContext, JobHandler } from "./runner";
 
 function peerOf(ctx: JobContext) {
@@ -103,25 +102,24 @@ const replicationJob: JobHandler = async (ctx) => {
     const remote = await client.sources(ctx.signal);
     const selected = new Set(selectedMirrors(services.db, peer.id).map((m) => m.originSourceId!));
     services.db.transaction((tx) => mirrorSources(tx, peer, remote, selected, started));
-    const pool = services.protection.pool();
     for (const m of selectedMirrors(services.db, peer.id)) {
       const after = lastCopiedAt(services.db, m.id, peer.id);
       const points = await client.recoveryPoints(m.originSourceId!, after, ctx.signal);
       for (const rp of points) {
         ctx.signal.throwIfAborted();
-        if (services.db.select({ id: recoveryPoints.id }).from(recoveryPoints).where(eq(recoveryPoints.manifestId, rp.manifestId)).get()) continue;
-        const r = await replicateRecoveryPoint(source, pool, rp.manifestId, {
+        const r = await copyPeerRecoveryPoint(services, source, {
+          dataSourceId: m.id,
+          point: rp,
+          madeByServerId: peer.id,
+          jobId: ctx.job.id,
           signal: ctx.signal,
           onProgress: (p) => ctx.progress({ files: copied, bytes: storedBytes + p.storedBytesCopied, bytesTotal: null, bytesPerSecond: 0 }),
-        });
-        const files = await indexableFiles(pool, r.header);
-        const createdAt = new Date(rp.createdAt);
-        services.db.$client.transaction(() => {
-          const id = recordRecoveryPoint(services.db, { dataSourceId: m.id, header: r.header, kind: rp.kind, jobId: ctx.job.id, createdAt }, files);
-          services.db.update(recoveryPoints).set({ madeByServerId: peer.id }).where(eq(recoveryPoints.id, id)).run();
           // While switched, the replica here is this server's own (its synchronizations); before, it is the newest copy.
-          if (!m.protectedHere) services.db.update(dataSources).set({ replicaManifest: r.header.id, lastSyncAt: createdAt, replicaState: "ok", replicaStateAt: started }).where(eq(dataSources.id, m.id)).run();
-        })();
+          alsoRecord: (header) => {
+            if (!m.protectedHere) services.db.update(dataSources).set({ replicaManifest: header.id, lastSyncAt: new Date(rp.createdAt), replicaState: "ok", replicaStateAt: started }).where(eq(dataSources.id, m.id)).run();
+          },
+        });
+        if (!r) continue;
         copied++;
         storedBytes += r.storedBytesCopied;
         ctx.log("info", `${m.name}: recovery point of ${rp.createdAt} copied (${r.chunksCopied} new chunks, ${r.storedBytesCopied} bytes; ${r.chunksPresent} chunks already here)`);
@@ -147,20 +145,14 @@ const pullJob: JobHandler = async (ctx) => {
   const { peer, client } = peerOf(ctx);
   const ids = Array.isArray(params.dataSourceIds) ? (params.dataSourceIds as unknown[]).filter((x): x is number => typeof x === "number") : [];
   const source = client.replicationSource(ctx.signal);
-  const pool = services.protection.pool();
   let copied = 0;
   for (const id of ids) {
     const own = services.db.select({ id: dataSources.id, name: dataSources.name }).from(dataSources).where(eq(dataSources.id, id)).get();
     if (!own) continue;
     const points = await client.recoveryPoints(id, null, ctx.signal);
     for (const rp of points) {
-      if (services.db.select({ id: recoveryPoints.id }).from(recoveryPoints).where(eq(recoveryPoints.manifestId, rp.manifestId)).get()) continue;
-      const r = await replicateRecoveryPoint(source, pool, rp.manifestId, { signal: ctx.signal });
-      const files = await indexableFiles(pool, r.header);
-      services.db.$client.transaction(() => {
-        const rid = recordRecoveryPoint(services.db, { dataSourceId: own.id, header: r.header, kind: rp.kind, jobId: ctx.job.id, createdAt: new Date(rp.createdAt) }, files);
-        services.db.update(recoveryPoints).set({ madeByServerId: peer.id }).where(eq(recoveryPoints.id, rid)).run();
-      })();
+      const r = await copyPeerRecoveryPoint(services, source, { dataSourceId: own.id, point: rp, madeByServerId: peer.id, jobId: ctx.job.id, signal: ctx.signal });
+      if (!r) continue;
       copied++;
       ctx.log("info", `${own.name}: recovery point of ${rp.createdAt} made on ${peer.name} copied back (${r.chunksCopied} new chunks, ${r.storedBytesCopied} bytes)`);
     }

@@ -48,13 +48,13 @@ export async function indexableFiles(pool: ChunkReader, header: ManifestHeader):
  */
 export function recordRecoveryPoint(
   catalog: Catalog,
-  rp: { dataSourceId: number; header: ManifestHeader; kind: RecoveryPointKind; jobId: number | null; createdAt: Date },
+  rp: { dataSourceId: number; header: ManifestHeader; kind: RecoveryPointKind; jobId: number | null; createdAt: Date; madeByServerId?: string | null },
   files: readonly IndexedFile[],
 ): number {
   const c = catalog.$client;
   const prev = c.prepare("SELECT id FROM recovery_points WHERE data_source_id = ? ORDER BY created_at DESC, id DESC LIMIT 1").pluck();
   const insertRp = c.prepare(
-    "INSERT INTO recovery_points (data_source_id, created_at, kind, size_bytes, manifest_id, files, added_bytes, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    "INSERT INTO recovery_points (data_source_id, created_at, kind, size_bytes, manifest_id, files, added_bytes, job_id, made_by_server_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
   ).pluck();
   const fileId = c.prepare("SELECT id FROM indexed_files WHERE data_source_id = ? AND path = ?").pluck();
   const insertFile = c.prepare("INSERT INTO indexed_files (data_source_id, path) VALUES (?, ?) RETURNING id").pluck();
@@ -63,7 +63,7 @@ export function recordRecoveryPoint(
   return c.transaction(() => {
     const previous = (prev.get(rp.dataSourceId) as number | undefined) ?? -1;
     const h = rp.header;
-    const id = insertRp.get(rp.dataSourceId, rp.createdAt.getTime(), rp.kind, h.stats.bytes, h.id, h.stats.files, h.stats.newStoredBytes, rp.jobId) as number;
+    const id = insertRp.get(rp.dataSourceId, rp.createdAt.getTime(), rp.kind, h.stats.bytes, h.id, h.stats.files, h.stats.newStoredBytes, rp.jobId, rp.madeByServerId ?? null) as number;
     for (const f of files) {
       const fid = (fileId.get(rp.dataSourceId, f.path) as number | undefined) ?? (insertFile.get(rp.dataSourceId, f.path) as number);
       if (extend.run(id, fid, previous, f.hash, f.size).changes === 0) insertVersion.run(fid, id, id, f.size, Math.trunc(f.mtimeMs), f.hash);

@@ -59,17 +59,27 @@ function merged(t: Topology, extra: PeerTopologyView): Topology {
 
 const describeIssues = (issues: TopologyIssue[]) => issues.map((i) => `${i.message} (rule: ${i.rule})`).join(" ");
 
-/** Issues a one-time enrolment token (shown once; only its hash is kept). A newer token replaces the pending one. */
-export function createEnrolmentToken(services: Services, o: { by: string }): { token: string; expiresAt: Date } {
+/**
+ * A one-time token (shown once; only its hash is kept, for 24 hours): an enrolment token, or with
+ * `forServerId` a rebuild token for that server. A newer token of the same kind replaces the pending one.
+ */
+export function issueOneTimeToken(services: Services, o: { by: string; forServerId?: string }): { token: string; expiresAt: Date } {
   const now = services.clock.now();
   const token = randomBytes(24).toString("base64url");
   const expiresAt = new Date(now.getTime() + ENROLMENT_TOKEN_TTL_MS);
+  const sameKind = o.forServerId ? eq(peerEnrolmentTokens.forServerId, o.forServerId) : isNull(peerEnrolmentTokens.forServerId);
   services.db.transaction((tx) => {
-    tx.update(peerEnrolmentTokens).set({ closedAt: now, closedReason: "replaced" }).where(and(isNull(peerEnrolmentTokens.closedAt), isNull(peerEnrolmentTokens.forServerId))).run();
-    tx.insert(peerEnrolmentTokens).values({ tokenHash: hashToken(token), createdBy: o.by, createdAt: now, expiresAt }).run();
+    tx.update(peerEnrolmentTokens).set({ closedAt: now, closedReason: "replaced" }).where(and(isNull(peerEnrolmentTokens.closedAt), sameKind)).run();
+    tx.insert(peerEnrolmentTokens).values({ tokenHash: hashToken(token), createdBy: o.by, createdAt: now, expiresAt, forServerId: o.forServerId ?? null }).run();
   });
-  services.log.info({ by: o.by, expiresAt }, "peer enrolment token issued");
   return { token, expiresAt };
+}
+
+/** Issues a one-time enrolment token for a secondary. */
+export function createEnrolmentToken(services: Services, o: { by: string }): { token: string; expiresAt: Date } {
+  const issued = issueOneTimeToken(services, o);
+  services.log.info({ by: o.by, expiresAt: issued.expiresAt }, "peer enrolment token issued");
+  return issued;
 }
 
 /** Inserts or refreshes a peer's row; a name another server already has gets the id's start appended. */

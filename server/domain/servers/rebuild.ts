@@ -16,7 +16,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { and, desc, eq, gt, inArray, isNull } from "drizzle-orm";
 import { agents, catalogSnapshots, dataSources, peerEnrolmentTokens, recoveryPoints, serverLinks, servers } from "@/db/schema";
 import type { Services } from "@/server/services";
@@ -27,9 +27,10 @@ import { PeerClient, peerHello, redeemRebuildToken } from "@/server/peer/peer-cl
 import { PEER_PROTOCOL_VERSION, PeerRefusal, type RebuildAnswer, type RebuildRequest } from "@/server/peer/peer-protocol";
 import { clientFor } from "../agents/agents";
 import { enqueueJob } from "../jobs/job-queue";
-import { forgetRecoveryPoints, indexableFiles, recordRecoveryPoint } from "../recovery/recovery-points";
+import { forgetRecoveryPoints } from "../recovery/recovery-points";
+import { copyPeerRecoveryPoint } from "./secondary-protection";
 import { DomainError } from "../errors";
-import { ENROLMENT_TOKEN_TTL_MS, hashToken, selfServer } from "./peering";
+import { hashToken, issueOneTimeToken, selfServer } from "./peering";
 import { restoreSnapshotFile, snapshotAnswer, snapshotProblem } from "./catalog-snapshots";
 
 // ---------------------------------------------------------------- on the secondary
@@ -42,13 +43,7 @@ export function createRebuildToken(services: Services, o: { primaryId: string; b
   if (!primary || !link) throw new DomainError("NOT_FOUND", "this server does not protect that server", o.primaryId);
   const snapshot = services.db.select().from(catalogSnapshots).where(eq(catalogSnapshots.serverId, primary.id)).orderBy(desc(catalogSnapshots.takenAt)).get();
   if (!snapshot) throw new DomainError("PRECONDITION", `this server holds no copy of ${primary.name}'s catalog yet: a rebuild starts from one (run a catalog copy first)`);
-  const now = services.clock.now();
-  const token = randomBytes(24).toString("base64url");
-  const expiresAt = new Date(now.getTime() + ENROLMENT_TOKEN_TTL_MS);
-  services.db.transaction((tx) => {
-    tx.update(peerEnrolmentTokens).set({ closedAt: now, closedReason: "replaced" }).where(and(isNull(peerEnrolmentTokens.closedAt), eq(peerEnrolmentTokens.forServerId, primary.id))).run();
-    tx.insert(peerEnrolmentTokens).values({ tokenHash: hashToken(token), createdBy: o.by, createdAt: now, expiresAt, forServerId: primary.id }).run();
-  });
+  const { token, expiresAt } = issueOneTimeToken(services, { by: o.by, forServerId: primary.id });
   services.log.warn({ primary: primary.name, by: o.by }, "rebuild token issued for a primary server");
   return { token, expiresAt, primary: primary.name, snapshotTakenAt: snapshot.takenAt };
 }
@@ -206,14 +201,8 @@ export async function reconcileRebuiltCatalog(services: Services, o: { secondary
     const known = new Set(rows.map((r) => r.manifestId));
     for (const h of held) {
       if (known.has(h.manifestId)) continue;
-      const r = await replicateRecoveryPoint(source, pool, h.manifestId);
-      const files = await indexableFiles(pool, r.header);
-      services.db.$client.transaction(() => {
-        const id = recordRecoveryPoint(services.db, { dataSourceId: s.id, header: r.header, kind: h.kind, jobId: null, createdAt: new Date(h.createdAt) }, files);
-        // Made here before the loss (the secondary copied it from us), or made by the secondary while switched.
-        services.db.update(recoveryPoints).set({ madeByServerId: h.madeByServerId === self.id ? null : o.secondary.id }).where(eq(recoveryPoints.id, id)).run();
-      })();
-      added++;
+      // Made here before the loss (the secondary copied it from us), or made by the secondary while switched.
+      if (await copyPeerRecoveryPoint(services, source, { dataSourceId: s.id, point: h, madeByServerId: h.madeByServerId === self.id ? null : o.secondary.id, jobId: null })) added++;
     }
     const newest = services.db.select({ manifestId: recoveryPoints.manifestId }).from(recoveryPoints).where(eq(recoveryPoints.dataSourceId, s.id)).orderBy(desc(recoveryPoints.createdAt)).get();
     const now = services.clock.now();

@@ -21,6 +21,8 @@ import type { Services } from "@/server/services";
 import type { ChunkFrame } from "@/server/agent/protocol";
 import { keyIdOf } from "@/server/agent/protocol";
 import { readHeader, type ManifestHeader } from "@/server/engine/manifest";
+import { replicateRecoveryPoint, type ReplicationResult, type ReplicationSource } from "@/server/engine/replicate";
+import { indexableFiles, recordRecoveryPoint } from "../recovery/recovery-points";
 import { PeerClient } from "@/server/peer/peer-client";
 import { PeerRefusal, type LinkStatus, type PeerRecoveryPoint, type PeerSource } from "@/server/peer/peer-protocol";
 import type { PeerProtectionService } from "@/server/peer/peer-api";
@@ -208,7 +210,7 @@ function mirrorComputer(tx: CatalogDb, primary: { name: string }, s: PeerSource,
     const same = tx.select({ id: protectedComputers.id }).from(protectedComputers).where(eq(protectedComputers.name, label)).get();
     if (same && !tx.select({ id: agents.id }).from(agents).where(eq(agents.computerId, same.id)).get()) return same.id;
   }
-  const name = uniqueName(tx, s.agent ? s.computer : label, (n) => !!tx.select({ id: protectedComputers.id }).from(protectedComputers).where(eq(protectedComputers.name, n)).get());
+  const name = uniqueName(s.agent ? s.computer : label, (n) => !!tx.select({ id: protectedComputers.id }).from(protectedComputers).where(eq(protectedComputers.name, n)).get());
   const computerId = tx.insert(protectedComputers).values({ name, createdAt: now }).returning({ id: protectedComputers.id }).get().id;
   if (s.agent) tx.insert(agents).values({ id: s.agent.id, computerId, url: s.agent.url, publicKey: s.agent.publicKey, keyId: keyIdOf(s.agent.publicKey), pairedAt: now }).run();
   return computerId;
@@ -220,11 +222,11 @@ function mirrorGroup(tx: CatalogDb, primary: { id: string; name: string }, s: Pe
     tx.update(protectionGroups).set({ policy: s.policy ?? "{}", updatedAt: now }).where(eq(protectionGroups.id, existing.id)).run();
     return existing.id;
   }
-  const name = uniqueName(tx, `${s.group ?? "Group"} (${primary.name})`, (n) => !!tx.select({ id: protectionGroups.id }).from(protectionGroups).where(eq(protectionGroups.name, n)).get());
+  const name = uniqueName(`${s.group ?? "Group"} (${primary.name})`, (n) => !!tx.select({ id: protectionGroups.id }).from(protectionGroups).where(eq(protectionGroups.name, n)).get());
   return tx.insert(protectionGroups).values({ name, createdAt: now, policy: s.policy ?? "{}", originServerId: primary.id, originGroupId: s.groupId! }).returning({ id: protectionGroups.id }).get().id;
 }
 
-function uniqueName(_tx: CatalogDb, base: string, taken: (n: string) => boolean): string {
+function uniqueName(base: string, taken: (n: string) => boolean): string {
   if (!taken(base)) return base;
   for (let i = 2; ; i++) if (!taken(`${base} ${i}`)) return `${base} ${i}`;
 }
@@ -277,6 +279,28 @@ export function selectedMirrors(db: CatalogDb, primaryId: string) {
     .from(dataSources)
     .where(and(eq(dataSources.originServerId, primaryId), isNotNull(dataSources.groupId)))
     .all();
+}
+
+/**
+ * Copies one of a peer's recovery points into this pool (missing chunks only, each verified)
+ * and records it on `dataSourceId`, indexed, in one transaction with `alsoRecord` (a crash
+ * between the copy and the record leaves chunks and a header nothing names yet; the next round
+ * finds them present). Nothing is done when the catalog has that recovery point already.
+ */
+export async function copyPeerRecoveryPoint(
+  services: Services,
+  source: ReplicationSource,
+  o: { dataSourceId: number; point: PeerRecoveryPoint; madeByServerId: string | null; jobId: number | null; signal?: AbortSignal; onProgress?: (p: { storedBytesCopied: number }) => void; alsoRecord?: (header: ManifestHeader) => void },
+): Promise<ReplicationResult | null> {
+  if (services.db.select({ id: recoveryPoints.id }).from(recoveryPoints).where(eq(recoveryPoints.manifestId, o.point.manifestId)).get()) return null;
+  const pool = services.protection.pool();
+  const r = await replicateRecoveryPoint(source, pool, o.point.manifestId, { signal: o.signal, onProgress: o.onProgress });
+  const files = await indexableFiles(pool, r.header);
+  services.db.$client.transaction(() => {
+    recordRecoveryPoint(services.db, { dataSourceId: o.dataSourceId, header: r.header, kind: o.point.kind, jobId: o.jobId, createdAt: new Date(o.point.createdAt), madeByServerId: o.madeByServerId }, files);
+    o.alsoRecord?.(r.header);
+  })();
+  return r;
 }
 
 /** The newest recovery point of a mirror that came from the primary (where the next round starts). */
