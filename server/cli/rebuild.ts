@@ -23,6 +23,15 @@ export async function runRebuild(o: RebuildOptions): Promise<number> {
   const say = (p: RebuildProgress) => {
     if (!o.json) process.stdout.write(`  ${p.step.padEnd(9)} ${p.detail ?? ""}\n`);
   };
+  for (const [flag, value] of [
+    ["--secondary", o.secondary],
+    ["--url", o.url],
+  ] as const) {
+    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+      process.stderr.write(`custodian rebuild: ${flag} must be an http(s) address, e.g. http://backup2:3000 (got ${JSON.stringify(value)})\n`);
+      return 2;
+    }
+  }
   try {
     if (!o.json) process.stdout.write(`Rebuilding a primary server in ${dataDir} from its secondary at ${o.secondary}\n`);
     const phase1 = await restorePrimaryCatalog({ dataDir, secondaryUrl: o.secondary, token: o.token, url: o.url, progress: say });

@@ -218,6 +218,8 @@ describe("a secondary protecting a primary, through failure and back", () => {
     const again = await runCli(["rebuild", "--data", path.join(tmpDir(), "other"), "--secondary", bravo.url, "--token", token, "--url", url]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/no such rebuild token is pending/);
+    const badUrl = await runCli(["rebuild", "--data", path.join(tmpDir(), "other"), "--secondary", "bravo:3000", "--token", token, "--url", url]);
+    expect([badUrl.code, badUrl.stderr]).toEqual([2, 'custodian rebuild: --secondary must be an http(s) address, e.g. http://backup2:3000 (got "bravo:3000")\n']);
     const notEmpty = await runCli(["rebuild", "--data", fresh, "--secondary", bravo.url, "--token", token, "--url", url]);
     expect(notEmpty.code).toBe(2);
     expect(notEmpty.stderr).toMatch(/already holds a catalog/);

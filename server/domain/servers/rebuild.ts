@@ -156,9 +156,17 @@ export async function restorePrimaryCatalog(o: { dataDir: string; secondaryUrl: 
   const problem = snapshot.serverId !== answer.primary.id ? `it is the catalog of server ${snapshot.serverId}` : snapshotProblem(snapshot, header, answer.previousPublicKey);
   if (problem) throw new DomainError("CONFLICT", `the catalog snapshot ${snapshot.manifestId} is refused: ${problem}`);
   o.progress({ step: "catalog", detail: `copying ${answer.primary.name}'s catalog of ${snapshot.takenAt} (${snapshot.sizeBytes} bytes); signature verified` });
-  const pool = runtime.pool();
-  await replicateRecoveryPoint(source, pool, snapshot.manifestId);
-  await restoreSnapshotFile({ pool, workDir: path.join(o.dataDir, "tmp"), snapshot, publicKey: answer.previousPublicKey, expectServerId: answer.primary.id, destFile: path.join(o.dataDir, CATALOG_FILE) });
+  try {
+    const pool = runtime.pool();
+    await replicateRecoveryPoint(source, pool, snapshot.manifestId);
+    await restoreSnapshotFile({ pool, workDir: path.join(o.dataDir, "tmp"), snapshot, publicKey: answer.previousPublicKey, expectServerId: answer.primary.id, destFile: path.join(o.dataDir, CATALOG_FILE) });
+  } catch (err) {
+    // No catalog was written: the half-made pool goes, so that the folder can take another try
+    // (with a new token: this one is spent). The key stays: the secondary knows it now.
+    await runtime.close().catch(() => undefined);
+    for (const d of ["pool", "tmp"]) fs.rmSync(path.join(o.dataDir, d), { recursive: true, force: true });
+    throw err;
+  }
   await runtime.close();
   o.progress({ step: "catalog", detail: "catalog restored and checked (signature, SHA-256, integrity, identity)" });
   return { answer, secondary: { id: hello.id, name: hello.name, url: secondaryUrl }, storedBytesCopied: source.storedBytesReceived };
