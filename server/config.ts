@@ -25,6 +25,8 @@ export const ZServeConfig = z.object({
   dev: ZBool.default(false),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   secureCookies: ZBool.default(false),
+  /** Whether --name (or CUSTODIAN_NAME) was given: only then is a catalog's server renamed. */
+  nameGiven: z.boolean().default(false),
 });
 export type ServeConfig = z.output<typeof ZServeConfig>;
 
@@ -45,5 +47,6 @@ export function resolveServeConfig(flags: Record<string, unknown>, env: NodeJS.P
   }
   for (const [key, value] of Object.entries(flags)) if (value !== undefined) merged[key] = value;
   merged.dataDir ??= "data";
+  merged.nameGiven = merged.name !== undefined;
   return ZServeConfig.parse(merged);
 }

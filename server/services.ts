@@ -4,6 +4,7 @@ import type { Clock } from "./domain/clock";
 import type { LoginThrottle } from "./domain/auth/login-throttle";
 import type { ProtectionRuntime } from "./protection-runtime";
 import type { JobRunner } from "./jobs/runner";
+import type { RebuildWizard } from "./domain/servers/rebuild-wizard";
 
 /**
  * Everything a domain use case may need, built once by the composition root
@@ -20,4 +21,6 @@ export interface Services {
   protection: ProtectionRuntime;
   /** Runs queued jobs; `pump()` after queuing one starts it as soon as the limits allow. */
   jobs: JobRunner;
+  /** The browser's rebuild wizard, in a `custodian serve` process (it restarts the process's services). */
+  rebuildWizard?: RebuildWizard;
 }

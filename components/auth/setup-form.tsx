@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState, type FormEvent } from "react";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
@@ -50,6 +51,13 @@ export function SetupForm() {
           {setup.isPending ? "Creating…" : "Create administrator"}
         </Button>
       </form>
+      <p className="mt-5 border-t border-slate-200 pt-4 text-sm text-slate-600">
+        Replacing a lost server?{" "}
+        <Link href="/setup/rebuild" className="font-medium text-brand-700 hover:underline">
+          Rebuild it from its secondary
+        </Link>{" "}
+        instead: its catalog, recovery points and users come back.
+      </p>
     </AuthFrame>
   );
 }

@@ -9,6 +9,7 @@ import { protectionRouter } from "./routers/protection";
 import { recoveryRouter } from "./routers/recovery";
 import { tapeRouter } from "./routers/overview";
 import { serversRouter } from "./routers/servers";
+import { rebuildRouter } from "./routers/rebuild";
 
 export const appRouter = router({
   auth: authRouter,
@@ -19,6 +20,7 @@ export const appRouter = router({
   protection: protectionRouter,
   recovery: recoveryRouter,
   servers: serversRouter,
+  rebuild: rebuildRouter,
   tape: tapeRouter,
   reports: reportsRouter,
 });

@@ -8,7 +8,7 @@ import pino from "pino";
 import { createServices } from "@/server/composition";
 import { DomainError } from "@/server/domain/errors";
 import { ProtocolError } from "@/server/agent/protocol";
-import { reconcileRebuiltCatalog, restorePrimaryCatalog, type RebuildProgress } from "@/server/domain/servers/rebuild";
+import { rebuildPrimary, type RebuildProgress } from "@/server/domain/servers/rebuild";
 
 export interface RebuildOptions {
   data: string;
@@ -21,7 +21,7 @@ export interface RebuildOptions {
 export async function runRebuild(o: RebuildOptions): Promise<number> {
   const dataDir = path.resolve(o.data);
   const say = (p: RebuildProgress) => {
-    if (!o.json) process.stdout.write(`  ${p.step.padEnd(9)} ${p.detail ?? ""}\n`);
+    if (!o.json && p.detail) process.stdout.write(`  ${p.step.padEnd(9)} ${p.done !== undefined ? `[${p.done}/${p.total}] ` : ""}${p.detail}\n`);
   };
   for (const [flag, value] of [
     ["--secondary", o.secondary],
@@ -34,27 +34,14 @@ export async function runRebuild(o: RebuildOptions): Promise<number> {
   }
   try {
     if (!o.json) process.stdout.write(`Rebuilding a primary server in ${dataDir} from its secondary at ${o.secondary}\n`);
-    const phase1 = await restorePrimaryCatalog({ dataDir, secondaryUrl: o.secondary, token: o.token, url: o.url, progress: say });
-    const { answer } = phase1;
-    const services = createServices({ dataDir, serverName: answer.primary.name, log: pino({ level: "silent" }) });
-    let phase2;
-    try {
-      phase2 = await reconcileRebuiltCatalog(services, { secondary: phase1.secondary, progress: say });
-    } finally {
-      await services.protection.close();
-      services.db.$client.close();
-    }
-    const report = {
-      primary: answer.primary,
-      secondary: answer.secondary,
-      catalogTakenAt: answer.snapshot!.takenAt,
-      recoveryPointsRestored: phase2.restored,
-      recoveryPointsAdded: phase2.added,
-      recoveryPointsLost: phase2.lost,
-      sourcesToCheck: phase2.toCheck,
-      agents: answer.agents,
-      storedBytesCopied: phase1.storedBytesCopied + phase2.storedBytesCopied,
-    };
+    const report = await rebuildPrimary({
+      dataDir,
+      secondaryUrl: o.secondary,
+      token: o.token,
+      url: o.url,
+      progress: say,
+      openServices: (dir, serverName) => createServices({ dataDir: dir, serverName, log: pino({ level: "silent" }) }),
+    });
     if (o.json) {
       process.stdout.write(JSON.stringify(report) + "\n");
       return 0;
@@ -63,15 +50,15 @@ export async function runRebuild(o: RebuildOptions): Promise<number> {
     process.stdout.write(
       [
         "",
-        `${answer.primary.name} (${answer.primary.id}) is rebuilt from its catalog of ${report.catalogTakenAt}:`,
+        `${report.primary.name} (${report.primary.id}) is rebuilt from its catalog of ${report.catalogTakenAt}:`,
         `  ${report.recoveryPointsRestored} recovery point(s) restored, ${report.recoveryPointsAdded} made since the catalog copy added, ${report.recoveryPointsLost} lost (the secondary held no copy)`,
-        `  ${report.storedBytesCopied} bytes copied from ${answer.secondary.name}; every chunk verified against its hash`,
-        `  agents: ${answer.agents.handedOver} handed to this server, ${answer.agents.standby} protected by ${answer.secondary.name} (take ownership to switch back)${answer.agents.failed.length ? `, ${answer.agents.failed.length} unreachable: ${answer.agents.failed.map((f) => `${f.agent}: ${f.error}`).join("; ")}` : ""}`,
+        `  ${report.storedBytesCopied} bytes copied from ${report.secondary.name}; every chunk verified against its hash`,
+        `  agents: ${report.agents.handedOver} handed to this server, ${report.agents.standby} protected by ${report.secondary.name} (take ownership to switch back)${report.agents.failed.length ? `, ${report.agents.failed.length} unreachable: ${report.agents.failed.map((f) => `${f.agent}: ${f.error}`).join("; ")}` : ""}`,
         `  ${report.sourcesToCheck} replica(s) will be consistency-checked when the server starts.`,
         "",
         "Next:",
         `  custodian serve --data ${o.data} --port ${port}`,
-        `  then, for data sources still protected by ${answer.secondary.name}: Servers → the link → Take ownership.`,
+        `  then, for data sources still protected by ${report.secondary.name}: Servers → the link → Take ownership.`,
         "",
       ].join("\n"),
     );

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServeConfig } from "@/server/config";
 import { createLogger } from "@/server/logger";
 import { createServices } from "@/server/composition";
@@ -19,6 +20,9 @@ import { startLocalAgent } from "@/server/domain/agents/local-agent";
 import { recoverJobsAfterRestart } from "@/server/domain/jobs/job-queue";
 import { rediscoverSources } from "@/server/jobs/protection-loop";
 import { ensureDemoProtection, startDemoActivity } from "@/server/demo/demo-protection";
+import { RebuildWizard } from "@/server/domain/servers/rebuild-wizard";
+import { applyRebuildSwap, rebuildSwapPending } from "@/server/domain/servers/rebuild-swap";
+import type { Services } from "@/server/services";
 
 export const EXIT_CONFIG = 2;
 
@@ -51,7 +55,66 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
     return EXIT_CONFIG;
   }
 
-  let services;
+  // A rebuild's swap that a crash interrupted is finished before anything opens the catalog.
+  let swapped = finishRebuildSwap(config.dataDir, log);
+
+  // Next.js renders the UI inside this process; the API above never goes through it. It is
+  // prepared once: a restart on a rebuilt catalog keeps it.
+  const { default: next } = await import("next");
+  const ui = next({ dev: config.dev, dir: projectDir, hostname: config.host, port: config.port, customServer: true, quiet: !config.dev });
+  await ui.prepare();
+  const renderUi = ui.getRequestHandler();
+  const closeUi = async () => {
+    await ui.close().catch(() => undefined);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  };
+
+  for (;;) {
+    let requestRestart!: () => void;
+    const restartRequested = new Promise<"restart">((resolve) => (requestRestart = () => resolve("restart")));
+    const running = await startServer({ config, log, renderUi: (req, res) => renderUi(req, res), afterRebuild: swapped, requestRestart: () => requestRestart() });
+    if (typeof running === "number") {
+      await closeUi();
+      return running;
+    }
+    const why = await Promise.race([stopSignal, restartRequested]);
+    if (why !== "restart") {
+      log.info({ signal: why }, "shutting down");
+      await running.shutDown();
+      break;
+    }
+    // The rebuild wizard rebuilt a lost primary into the staging folder: close everything,
+    // swap the folders, and run the same process on the rebuilt catalog.
+    log.warn("restarting on the rebuilt catalog");
+    await running.shutDown();
+    swapped = finishRebuildSwap(config.dataDir, log);
+  }
+  await closeUi();
+  log.info("stopped cleanly");
+  return 0;
+}
+
+function finishRebuildSwap(dataDir: string, log: ReturnType<typeof createLogger>): { aside: string } | null {
+  if (!rebuildSwapPending(dataDir)) return null;
+  const swapped = applyRebuildSwap(dataDir);
+  log.warn({ aside: swapped?.aside }, "this data folder now holds the rebuilt server; the new server's own files were moved aside");
+  return swapped;
+}
+
+/**
+ * One run of the server on the data folder: catalog, scheduler, agent and peer APIs, HTTP.
+ * Resolves with a handle to shut it down, or an exit code when it could not start.
+ */
+async function startServer(o: {
+  config: ServeConfig;
+  log: ReturnType<typeof createLogger>;
+  renderUi: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  afterRebuild: { aside: string } | null;
+  requestRestart: () => void;
+}): Promise<number | { shutDown(): Promise<void> }> {
+  const { config, log } = o;
+  let services: Services;
   try {
     services = createServices({ dataDir: config.dataDir, serverName: config.name, log });
   } catch (err) {
@@ -63,20 +126,22 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
     throw err;
   }
 
-  const self = ensureSelfServer(services.db, { name: config.name, now: services.clock.now() });
+  // --name renames this server; without it the catalog keeps its name (a rebuilt primary keeps its own).
+  const self = ensureSelfServer(services.db, { name: config.name, rename: config.nameGiven && !o.afterRebuild, now: services.clock.now() });
   if ("renameRefused" in self && self.renameRefused) log.warn({ name: config.name }, self.renameRefused);
-  log.info({ serverId: self.id, dataDir: config.dataDir, created: self.created }, "catalog ready");
+  services.serverName = self.name;
+  log.info({ serverId: self.id, name: self.name, dataDir: config.dataDir, created: self.created }, "catalog ready");
+  services.rebuildWizard = new RebuildWizard({
+    dataDir: config.dataDir,
+    openServices: (dataDir, serverName) => createServices({ dataDir, serverName, log: log.child({ component: "rebuild", dataDir }) }),
+    requestRestart: o.requestRestart,
+    aside: o.afterRebuild?.aside ?? null,
+  });
 
   if (config.demo) {
     const demo = await ensureDemoUsers(services, config.dataDir);
     if (demo.kind !== "none") printDemoCredentials(demo.kind, demo.file, demo.credentials);
   }
-
-  // Next.js renders the UI inside this process; the API above never goes through it.
-  const { default: next } = await import("next");
-  const ui = next({ dev: config.dev, dir: projectDir, hostname: config.host, port: config.port, customServer: true, quiet: !config.dev });
-  await ui.prepare();
-  const renderUi = ui.getRequestHandler();
 
   // Jobs the previous process left running are failed by the system and retried by policy.
   const recovered = recoverJobsAfterRestart(services.db, services.clock.now());
@@ -96,12 +161,14 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
       port: config.port,
       sessionSecret: loadSessionSecret(config.dataDir),
       secureCookies: config.secureCookies,
-      renderUi: (req, res) => renderUi(req, res),
+      renderUi: o.renderUi,
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     process.stderr.write(`custodian: cannot listen on ${config.host}:${config.port}: ${e.code ?? e.message}\n`);
     await scheduler.stop();
+    agentApi.close();
+    await services.protection.close();
     services.db.$client.close();
     return EXIT_CONFIG;
   }
@@ -116,10 +183,7 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
     await localAgent?.close();
     agentApi.close();
     await services.protection.close();
-    await ui.close().catch(() => undefined);
     services.db.$client.close();
-    process.off("SIGTERM", onSignal);
-    process.off("SIGINT", onSignal);
   };
   try {
     localAgent = await startLocalAgent(services, config.dataDir, log.child({ component: "local-agent" }));
@@ -138,13 +202,9 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
   }
   const needsSetup = countUsers(services.db) === 0;
   log.info({ url: http.url, demo: config.demo, setupRequired: needsSetup }, "Custodian is listening");
-  process.stdout.write(`\nCustodian server "${config.name}" is running at ${http.url}${needsSetup ? `  (open ${http.url}/setup to create the first admin)` : ""}\n\n`);
-
-  const signal = await stopSignal;
-  log.info({ signal }, "shutting down");
-  await shutDown();
-  log.info("stopped cleanly");
-  return 0;
+  const what = o.afterRebuild ? `rebuilt server "${self.name}"` : `server "${self.name}"`;
+  process.stdout.write(`\nCustodian ${what} is running at ${http.url}${needsSetup ? `  (open ${http.url}/setup to create the first admin, or to rebuild a lost server from its secondary)` : ""}\n\n`);
+  return { shutDown };
 }
 
 function printDemoCredentials(kind: "created" | "existing", file: string, credentials: { username: string; role: string; password: string }[]) {

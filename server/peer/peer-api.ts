@@ -14,6 +14,7 @@ import {
   heartbeatRequest,
   parsePeerMessage,
   protectRequest,
+  rebuildCheckRequest,
   rebuildRequest,
   validDescription,
   validTopologyView,
@@ -26,6 +27,8 @@ import {
   type PeerSource,
   type ProtectAnswer,
   type RebuildAnswer,
+  type RebuildCheckAnswer,
+  type RebuildCheckRequest,
   type RebuildRequest,
 } from "./peer-protocol";
 
@@ -45,6 +48,8 @@ export interface PeerDirectory {
   enrol(request: EnrolRequest): PeerDescription;
   /** Redeems a rebuild token (unsigned, like enrolment; throws PeerRefusal). */
   rebuild(request: RebuildRequest): Promise<RebuildAnswer>;
+  /** What a rebuild token would restore, without redeeming it (throws PeerRefusal). */
+  rebuildCheck(request: RebuildCheckRequest): RebuildCheckAnswer;
   /** A signed heartbeat arrived from this peer (a secondary sends its view of the link). */
   heartbeatFrom(peerId: string, at: Date, link: LinkStatus | undefined): void;
   /** What a linked peer may read and ask for; each method refuses (PeerRefusal) what this peer may not. */
@@ -98,6 +103,11 @@ export class PeerApi {
         const request = parsePeerMessage(rebuildRequest, parseJson(body), "rebuild");
         const answer = await this.o.directory.rebuild(request);
         this.o.log.info({ primary: answer.primary.name, url: request.url, from: req.socket.remoteAddress }, "rebuild token redeemed: the primary has a new key");
+        return json(res, 200, answer);
+      }
+      if (route === "POST /peer-api/v1/rebuild/check") {
+        const answer = this.o.directory.rebuildCheck(parsePeerMessage(rebuildCheckRequest, parseJson(body), "rebuild check"));
+        this.o.log.info({ primary: answer.primary.name, from: req.socket.remoteAddress }, "rebuild token checked (not redeemed)");
         return json(res, 200, answer);
       }
       const self = this.o.directory.self();

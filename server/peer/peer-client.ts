@@ -13,6 +13,7 @@ import {
   peerSourcesAnswer,
   protectAnswer,
   rebuildAnswer,
+  rebuildCheckAnswer,
   validDescription,
   type CatalogSnapshotAnswer,
   type EnrolRequest,
@@ -23,6 +24,8 @@ import {
   type PeerSource,
   type ProtectAnswer,
   type RebuildAnswer,
+  type RebuildCheckAnswer,
+  type RebuildCheckRequest,
   type RebuildRequest,
 } from "./peer-protocol";
 
@@ -56,6 +59,11 @@ export async function enrolWithPrimary(baseUrl: string, request: EnrolRequest): 
 /** Redeems a rebuild token at the secondary `baseUrl` (unsigned: the token is the credential). */
 export async function redeemRebuildToken(baseUrl: string, request: RebuildRequest): Promise<RebuildAnswer> {
   return parsePeerMessage(rebuildAnswer, await unsignedJson(baseUrl, "POST", "/peer-api/v1/rebuild", request), `the rebuild answer of ${baseUrl}`);
+}
+
+/** Asks the secondary `baseUrl` what a rebuild token would restore, without redeeming it. */
+export async function checkRebuildToken(baseUrl: string, request: RebuildCheckRequest): Promise<RebuildCheckAnswer> {
+  return parsePeerMessage(rebuildCheckAnswer, await unsignedJson(baseUrl, "POST", "/peer-api/v1/rebuild/check", request), `the rebuild check of ${baseUrl}`);
 }
 
 /** A signed heartbeat to a peer whose id (the audience) and URL are recorded; a secondary sends its view of the link along. */

@@ -208,3 +208,23 @@ export const rebuildAnswer = z.object({
   agents: z.object({ handedOver: z.number().int(), standby: z.number().int(), failed: z.array(z.object({ agent: z.string(), error: z.string() })) }),
 });
 export type RebuildAnswer = z.infer<typeof rebuildAnswer>;
+
+/**
+ * The rebuild wizard's pre-check: what a rebuild token would restore, without redeeming it
+ * (the token stays pending; it works once, at the rebuild itself).
+ */
+export const rebuildCheckRequest = z.object({ protocol: z.number().int(), token: z.string().min(16).max(200) });
+export type RebuildCheckRequest = z.infer<typeof rebuildCheckRequest>;
+
+export const rebuildCheckAnswer = z.object({
+  primary: z.object({ id: z.uuid(), name: z.string().min(1).max(200) }),
+  secondary: z.object({ id: z.uuid(), name: z.string().min(1).max(200) }),
+  tokenExpiresAt: isoDate,
+  catalog: z.object({ takenAt: isoDate, sizeBytes: z.number().int().nonnegative() }).nullable(),
+  /** The primary's data sources this secondary holds copies of, and their recovery points. */
+  sources: z.number().int().nonnegative(),
+  recoveryPoints: z.number().int().nonnegative(),
+  /** About what the rebuild copies: the stored (compressed, deduplicated) bytes of those recovery points and the catalog. */
+  storedBytes: z.number().int().nonnegative(),
+});
+export type RebuildCheckAnswer = z.infer<typeof rebuildCheckAnswer>;

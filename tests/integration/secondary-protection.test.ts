@@ -19,7 +19,7 @@ import path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultShortTermPolicy } from "@/server/domain/protection/short-term-policy";
-import { PROJECT_DIR, adminSession, jobEnded, pollUntil, runCli, startAgent, startServer, type ApiClient, type RunningAgent, type RunningServer } from "./serve-process";
+import { ApiClient, PROJECT_DIR, adminSession, jobEnded, pollUntil, runCli, startAgent, startServer, type RunningAgent, type RunningServer } from "./serve-process";
 
 const tmpDirs: string[] = [];
 const tmpDir = () => {
@@ -239,6 +239,76 @@ describe("a secondary protecting a primary, through failure and back", () => {
     expect([restored.state, restored.error]).toEqual(["succeeded", null]);
     expect(treeHashes(target)).toEqual(treeHashes(source));
     // bravo trusts the new key: it copies alpha's catalog again.
+    const next = ok<{ catalogCopyJobId: number }>(await b.call("servers.replicateNow", { primaryId: alphaId }));
+    const cat = await jobEnded(b, next.catalogCopyJobId);
+    expect([cat.state, cat.error]).toEqual(["succeeded", null]);
+  }, 300_000);
+  it("rebuilds it once more through the browser's wizard: pre-checks, progress, the restart on the rebuilt catalog", async () => {
+    const b = await adminSession(bravo.url);
+    const copy = ok<{ catalogCopyJobId: number }>(await b.call("servers.replicateNow", { primaryId: alphaId }));
+    expect((await jobEnded(b, copy.catalogCopyJobId)).state).toBe("succeeded");
+    const alphaPort = new URL(alpha.url).port;
+    const before = (await points(await adminSession(alpha.url), docsId)).map((p) => p.createdAt).sort();
+    await alpha.stop("SIGKILL");
+
+    // A new server on an empty folder, under another name, nobody signed in yet.
+    const freshDir = path.join(tmpDir(), "new-server");
+    alpha = await startServer(["--data", freshDir, "--no-demo", "--name", "replacement", "--port", alphaPort]);
+    const w = new ApiClient(alpha.url);
+    expect(ok<{ problems: string[] }>(await w.call("rebuild.fresh", undefined, "query")).problems).toEqual([]);
+    const { token } = ok<{ token: string }>(await b.call("servers.createRebuildToken", { primaryId: alphaId }));
+    const input = { secondaryUrl: bravo.url, token, url: alpha.url };
+
+    // Bad input is refused at its field, and nothing is redeemed by a check.
+    const wrong = await w.call("rebuild.check", { ...input, token: "x".repeat(43) });
+    expect(wrong.error?.data.fieldErrors).toMatchObject({ token: [expect.stringMatching(/no such rebuild token is pending/)] });
+    const nowhere = await w.call("rebuild.check", { ...input, secondaryUrl: "http://127.0.0.1:1" });
+    expect(nowhere.error?.data.fieldErrors).toMatchObject({ secondaryUrl: [expect.stringMatching(/cannot reach/)] });
+    const notUrl = await w.call("rebuild.check", { ...input, url: "alpha:3000" });
+    expect(notUrl.error?.data.fieldErrors).toMatchObject({ url: [expect.stringMatching(/http\(s\) address/)] });
+    for (let i = 0; i < 2; i++) {
+      const check = ok<{ primary: { id: string; name: string }; recoveryPoints: number; checks: { name: string; ok: boolean; detail: string }[] }>(await w.call("rebuild.check", input));
+      expect(check.primary).toEqual({ id: alphaId, name: "alpha" });
+      expect(check.recoveryPoints).toBe(before.length);
+      expect(check.checks.filter((c) => !c.ok)).toEqual([]);
+    }
+
+    const { ticket } = ok<{ ticket: string }>(await w.call("rebuild.start", input));
+    expect((await w.call("rebuild.start", input)).error?.message).toMatch(/already running|no such rebuild token|set up already/);
+    expect((await w.call("rebuild.status", { ticket: "not-the-ticket-at-all" }, "query")).error?.data.code).toBe("NOT_FOUND");
+    // Progress, then (the server restarts on the rebuilt catalog in the same process) the report.
+    const seenStates = new Set<string>();
+    const done = await pollUntil(
+      "the wizard's rebuild to finish",
+      async (seen) => {
+        const r = await w.call("rebuild.status", { ticket }, "query").catch(() => null); // refused while the server restarts
+        seen.last = r?.data ?? r?.error;
+        const st = r?.data as { state: string; report?: { recoveryPointsRestored: number; recoveryPointsAdded: number; recoveryPointsLost: number } } | undefined;
+        if (st) seenStates.add(st.state);
+        if (st?.state === "failed") throw new Error(JSON.stringify(st));
+        return st?.state === "done" ? st : undefined;
+      },
+      120_000,
+      100,
+    );
+    expect(seenStates.has("running") || seenStates.has("restarting")).toBe(true);
+    expect(done.report!.recoveryPointsRestored + done.report!.recoveryPointsAdded).toBe(before.length);
+    expect(done.report!.recoveryPointsLost).toBe(0);
+
+    // The server now is alpha: alpha's admin signs in; same id, same name, every recovery point.
+    const a = await adminSession(alpha.url);
+    const self = ok<{ id: string; name: string; isSelf: boolean }[]>(await a.call("servers.list", undefined, "query")).find((s) => s.isSelf)!;
+    expect([self.id, self.name]).toEqual([alphaId, "alpha"]);
+    expect((await points(a, docsId)).map((p) => p.createdAt).sort()).toEqual(before);
+    // The new server's own files were kept aside, not deleted; nothing of the staging is left.
+    const entries = fs.readdirSync(freshDir);
+    expect(entries.filter((e) => e.startsWith("replaced-by-rebuild-"))).toHaveLength(1);
+    expect(entries).not.toContain("rebuild-staging");
+    expect(entries).not.toContain("rebuild-swap.json");
+    // The wizard is closed now: the server has users.
+    expect(ok<{ problems: string[] }>(await w.call("rebuild.fresh", undefined, "query")).problems[0]).toMatch(/set up already/);
+    expect((await w.call("rebuild.check", input)).error?.data.code).toBe("PRECONDITION_FAILED");
+    // bravo copies from the rebuilt alpha with its new key.
     const next = ok<{ catalogCopyJobId: number }>(await b.call("servers.replicateNow", { primaryId: alphaId }));
     const cat = await jobEnded(b, next.catalogCopyJobId);
     expect([cat.state, cat.error]).toEqual(["succeeded", null]);

@@ -5,6 +5,7 @@ import { deleteSession } from "@/server/domain/auth/sessions";
 import { setUpFirstAdmin } from "@/server/domain/auth/set-up-first-admin";
 import { changeOwnPassword } from "@/server/domain/auth/change-own-password";
 import { countUsers } from "@/server/domain/users/manage-users";
+import { DomainError } from "@/server/domain/errors";
 
 export const authRouter = router({
   /** What the sign-in page needs before anyone signs in. */
@@ -34,7 +35,11 @@ export const authRouter = router({
     return { ok: true as const };
   }),
 
-  setup: publicProcedure.input(ZSetupInput).mutation(({ ctx, input }) => setUpFirstAdmin(ctx.services, input)),
+  setup: publicProcedure.input(ZSetupInput).mutation(({ ctx, input }) => {
+    // The rebuild replaces this catalog: an admin created meanwhile would vanish with it.
+    if (ctx.services.rebuildWizard?.busy) throw new DomainError("CONFLICT", "a rebuild of a lost server is running here: when it is done, sign in with that server's accounts");
+    return setUpFirstAdmin(ctx.services, input);
+  }),
 
   changePassword: authedProcedure
     .meta({ access: "authenticated", passwordChangeExempt: true })

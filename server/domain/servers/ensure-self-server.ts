@@ -4,10 +4,11 @@ import type { CatalogDb } from "@/db/client";
 import { servers } from "@/db/schema";
 
 /**
- * Registers this server in its own catalog on first start and keeps its display name in
- * step with --name. The id is generated once and is the identity a rebuild must match.
+ * Registers this server in its own catalog on first start (named `name`) and, with `rename`,
+ * keeps its display name in step with --name. The id is generated once and is the identity a
+ * rebuild must match.
  */
-export function ensureSelfServer(db: CatalogDb, o: { name: string; now: Date }) {
+export function ensureSelfServer(db: CatalogDb, o: { name: string; now: Date; rename?: boolean }) {
   return db.transaction((tx) => {
     const self = tx.select({ id: servers.id, name: servers.name }).from(servers).where(eq(servers.isSelf, true)).get();
     if (!self) {
@@ -15,6 +16,7 @@ export function ensureSelfServer(db: CatalogDb, o: { name: string; now: Date }) 
       tx.insert(servers).values({ id, name: o.name, isSelf: true, createdAt: o.now }).run();
       return { id, name: o.name, created: true };
     }
+    if (o.rename === false) return { id: self.id, name: self.name, created: false };
     if (self.name !== o.name) {
       // A peer of this server may already carry the name: keep ours rather than fail the start.
       const taken = tx.select({ id: servers.id }).from(servers).where(eq(servers.name, o.name)).get();

@@ -18,7 +18,7 @@ import { DomainError } from "../errors";
 import { checkLink, topologyGraph, type ProtectionLink, type Topology, type TopologyIssue } from "./topology-rules";
 import { recordHeartbeatFrom } from "./heartbeats";
 import { linkHealthByEdge, peerProtectionService, recordLinkStatus } from "./secondary-protection";
-import { redeemRebuild } from "./rebuild";
+import { checkRebuildToken, redeemRebuild } from "./rebuild";
 
 export const ENROLMENT_TOKEN_TTL_MS = 24 * 3600_000;
 export const MAX_ENROLMENT_FAILURES = 5;
@@ -224,6 +224,7 @@ export function peerDirectory(services: Services): PeerDirectory {
     },
     protection: peerProtectionService(services),
     rebuild: (request) => redeemRebuild(services, request),
+    rebuildCheck: (request) => checkRebuildToken(services, request),
   };
 }
 

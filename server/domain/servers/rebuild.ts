@@ -17,14 +17,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { timingSafeEqual } from "node:crypto";
-import { and, desc, eq, gt, inArray, isNull } from "drizzle-orm";
+import { and, count, countDistinct, desc, eq, gt, inArray, isNotNull, isNull, sum } from "drizzle-orm";
+import type { CatalogDb } from "@/db/client";
 import { agents, catalogSnapshots, dataSources, peerEnrolmentTokens, recoveryPoints, serverLinks, servers } from "@/db/schema";
 import type { Services } from "@/server/services";
 import { keyIdOf } from "@/server/agent/protocol";
 import { replicateRecoveryPoint } from "@/server/engine/replicate";
 import { CATALOG_FILE, ProtectionRuntime } from "@/server/protection-runtime";
 import { PeerClient, peerHello, redeemRebuildToken } from "@/server/peer/peer-client";
-import { PEER_PROTOCOL_VERSION, PeerRefusal, type RebuildAnswer, type RebuildRequest } from "@/server/peer/peer-protocol";
+import { PEER_PROTOCOL_VERSION, PeerRefusal, type RebuildAnswer, type RebuildCheckAnswer, type RebuildCheckRequest, type RebuildRequest } from "@/server/peer/peer-protocol";
 import { clientFor } from "../agents/agents";
 import { enqueueJob } from "../jobs/job-queue";
 import { forgetRecoveryPoints } from "../recovery/recovery-points";
@@ -48,20 +49,55 @@ export function createRebuildToken(services: Services, o: { primaryId: string; b
   return { token, expiresAt, primary: primary.name, snapshotTakenAt: snapshot.takenAt };
 }
 
+const NO_SUCH_TOKEN = "no such rebuild token is pending on the secondary (a token works once and for 24 hours): ask its admin for a new one";
+
+function pendingRebuildToken(db: CatalogDb, token: string, now: Date) {
+  const hash = Buffer.from(hashToken(token.trim()), "hex");
+  return db
+    .select()
+    .from(peerEnrolmentTokens)
+    .where(and(isNull(peerEnrolmentTokens.closedAt), gt(peerEnrolmentTokens.expiresAt, now), isNotNull(peerEnrolmentTokens.forServerId)))
+    .all()
+    .find((t) => timingSafeEqual(hash, Buffer.from(t.tokenHash, "hex")));
+}
+
+/**
+ * The secondary's side of POST /peer-api/v1/rebuild/check: what the token would restore, for
+ * the wizard's pre-checks. The token is not redeemed (it stays pending for the rebuild).
+ */
+export function checkRebuildToken(services: Services, request: RebuildCheckRequest): RebuildCheckAnswer {
+  if (request.protocol !== PEER_PROTOCOL_VERSION) throw new PeerRefusal(`this server speaks peer protocol ${PEER_PROTOCOL_VERSION}, the rebuilding server ${request.protocol}: run the same release on both`, 409);
+  const pending = pendingRebuildToken(services.db, request.token, services.clock.now());
+  if (!pending) throw new PeerRefusal(NO_SUCH_TOKEN, 401);
+  const primary = services.db.select({ id: servers.id, name: servers.name }).from(servers).where(eq(servers.id, pending.forServerId!)).get();
+  if (!primary) throw new PeerRefusal("the server this token was issued for is no longer known", 409);
+  const self = selfServer(services.db);
+  const snapshot = services.db.select().from(catalogSnapshots).where(eq(catalogSnapshots.serverId, primary.id)).orderBy(desc(catalogSnapshots.takenAt)).get();
+  const held = services.db
+    .select({ sources: countDistinct(recoveryPoints.dataSourceId), points: count(), bytes: sum(recoveryPoints.addedBytes) })
+    .from(recoveryPoints)
+    .innerJoin(dataSources, eq(dataSources.id, recoveryPoints.dataSourceId))
+    .where(eq(dataSources.originServerId, primary.id))
+    .get();
+  return {
+    primary,
+    secondary: { id: self.id, name: self.name },
+    tokenExpiresAt: pending.expiresAt.toISOString(),
+    catalog: snapshot ? { takenAt: snapshot.takenAt.toISOString(), sizeBytes: snapshot.sizeBytes } : null,
+    sources: held?.sources ?? 0,
+    recoveryPoints: held?.points ?? 0,
+    storedBytes: Number(held?.bytes ?? 0) + (snapshot?.sizeBytes ?? 0),
+  };
+}
+
 /** The secondary's side of POST /peer-api/v1/rebuild. */
 export async function redeemRebuild(services: Services, request: RebuildRequest): Promise<RebuildAnswer> {
   if (request.protocol !== PEER_PROTOCOL_VERSION) throw new PeerRefusal(`this server speaks peer protocol ${PEER_PROTOCOL_VERSION}, the rebuilding server ${request.protocol}`, 409);
   const self = selfServer(services.db);
   const now = services.clock.now();
-  const hash = Buffer.from(hashToken(request.token), "hex");
   const outcome = services.db.transaction((tx) => {
-    const pending = tx
-      .select()
-      .from(peerEnrolmentTokens)
-      .where(and(isNull(peerEnrolmentTokens.closedAt), gt(peerEnrolmentTokens.expiresAt, now)))
-      .all()
-      .find((t) => t.forServerId && timingSafeEqual(hash, Buffer.from(t.tokenHash, "hex")));
-    if (!pending) return new PeerRefusal("no such rebuild token is pending on the secondary (a token works once and for 24 hours): ask its admin for a new one", 401);
+    const pending = pendingRebuildToken(tx, request.token, now);
+    if (!pending) return new PeerRefusal(NO_SUCH_TOKEN, 401);
     const primary = tx.select().from(servers).where(eq(servers.id, pending.forServerId!)).get();
     if (!primary) return new PeerRefusal("the server this token was issued for is no longer known", 409);
     const previousPublicKey = primary.publicKey;
@@ -108,9 +144,16 @@ export async function redeemRebuild(services: Services, request: RebuildRequest)
 
 // ---------------------------------------------------------------- on the new server
 
+export type RebuildStep = "secondary" | "token" | "catalog" | "replicas" | "done";
+
 export interface RebuildProgress {
-  step: string;
+  step: RebuildStep;
   detail?: string;
+  /** In the replicas step: recovery points of the restored catalog handled so far, of `total`. */
+  done?: number;
+  total?: number;
+  /** Stored bytes copied from the secondary so far. */
+  bytesCopied?: number;
 }
 
 export interface RebuildReport {
@@ -179,7 +222,7 @@ export async function restorePrimaryCatalog(o: { dataDir: string; secondaryUrl: 
  * are marked lost (removed from the catalog); each replica becomes the newest recovery point and
  * is consistency-checked.
  */
-export async function reconcileRebuiltCatalog(services: Services, o: { secondary: { id: string; name: string; url: string }; progress: (p: RebuildProgress) => void }) {
+export async function reconcileRebuiltCatalog(services: Services, o: { secondary: { id: string; name: string; url: string }; progress: (p: RebuildProgress) => void; bytesCopiedBefore?: number }) {
   const self = selfServer(services.db);
   const pool = services.protection.pool();
   const client = new PeerClient(o.secondary, services.protection.identity());
@@ -189,18 +232,26 @@ export async function reconcileRebuiltCatalog(services: Services, o: { secondary
   let lost = 0;
   let toCheck = 0;
   const own = services.db.select({ id: dataSources.id, name: dataSources.name, groupId: dataSources.groupId, protectedHere: dataSources.protectedHere }).from(dataSources).where(isNull(dataSources.originServerId)).all();
+  const total = own.length
+    ? (services.db.select({ n: count() }).from(recoveryPoints).where(inArray(recoveryPoints.dataSourceId, own.map((s) => s.id))).get()?.n ?? 0)
+    : 0;
+  let done = 0;
+  const tell = (detail: string) => o.progress({ step: "replicas", detail, done, total, bytesCopied: (o.bytesCopiedBefore ?? 0) + source.storedBytesReceived });
+  tell(`${own.length} data source(s), ${total} recovery point(s) in the catalog`);
   for (const s of own) {
     const held = await client.recoveryPoints(s.id, null, undefined, { all: true }).catch(() => []);
     const heldIds = new Set(held.map((h) => h.manifestId));
     const rows = services.db.select({ id: recoveryPoints.id, manifestId: recoveryPoints.manifestId }).from(recoveryPoints).where(eq(recoveryPoints.dataSourceId, s.id)).all();
     const missing: number[] = [];
     for (const r of rows) {
+      done++;
       if (!r.manifestId || !heldIds.has(r.manifestId)) {
         missing.push(r.id);
         continue;
       }
       await replicateRecoveryPoint(source, pool, r.manifestId);
       restored++;
+      tell(`${s.name}: recovery point ${r.manifestId.slice(0, 12)} restored`);
     }
     if (missing.length) {
       forgetRecoveryPoints(services.db, s.id, missing); // their manifests were never in this pool: nothing to remove
@@ -223,7 +274,7 @@ export async function reconcileRebuiltCatalog(services: Services, o: { secondary
       enqueueJob(services.db, { type: "consistency-check", target: s.name, trigger: "system", dataSourceId: s.id, groupId: s.groupId, params: { afterRebuild: true } }, now);
       toCheck++;
     }
-    o.progress({ step: "replicas", detail: `${s.name}: ${rows.length - missing.length} recovery point(s) restored, ${missing.length} lost` });
+    tell(`${s.name}: ${rows.length - missing.length} recovery point(s) restored, ${missing.length} lost`);
   }
   // The old server's own catalog snapshots are gone with its pool.
   const ownSnapshots = services.db.select({ id: catalogSnapshots.id, manifestId: catalogSnapshots.manifestId }).from(catalogSnapshots).where(eq(catalogSnapshots.serverId, self.id)).all();
@@ -231,4 +282,44 @@ export async function reconcileRebuiltCatalog(services: Services, o: { secondary
   if (gone.length) services.db.delete(catalogSnapshots).where(inArray(catalogSnapshots.id, gone)).run();
   await pool.flush();
   return { restored, added, lost, toCheck, storedBytesCopied: source.storedBytesReceived };
+}
+
+/**
+ * The whole rebuild into the empty folder `dataDir`, before a server runs on it: phase 1 (the
+ * catalog), then phase 2 (the replicas) on services opened on the restored catalog. Shared by
+ * `custodian rebuild` and the browser's wizard (which rebuilds into a staging folder and then
+ * restarts the server on it).
+ */
+export async function rebuildPrimary(o: {
+  dataDir: string;
+  secondaryUrl: string;
+  token: string;
+  url: string;
+  progress: (p: RebuildProgress) => void;
+  /** Opens services (the composition root's) on the restored catalog: phase 2 runs on them. */
+  openServices: (dataDir: string, serverName: string) => Services;
+}): Promise<RebuildReport> {
+  const phase1 = await restorePrimaryCatalog(o);
+  const { answer } = phase1;
+  const services = o.openServices(o.dataDir, answer.primary.name);
+  let phase2;
+  try {
+    phase2 = await reconcileRebuiltCatalog(services, { secondary: phase1.secondary, progress: o.progress, bytesCopiedBefore: phase1.storedBytesCopied });
+  } finally {
+    await services.protection.close();
+    services.db.$client.close();
+  }
+  const report: RebuildReport = {
+    primary: answer.primary,
+    secondary: answer.secondary,
+    catalogTakenAt: answer.snapshot!.takenAt,
+    recoveryPointsRestored: phase2.restored,
+    recoveryPointsAdded: phase2.added,
+    recoveryPointsLost: phase2.lost,
+    sourcesToCheck: phase2.toCheck,
+    agents: answer.agents,
+    storedBytesCopied: phase1.storedBytesCopied + phase2.storedBytesCopied,
+  };
+  o.progress({ step: "done", detail: `${report.recoveryPointsRestored + report.recoveryPointsAdded} recovery point(s) restored`, bytesCopied: report.storedBytesCopied });
+  return report;
 }
