@@ -113,10 +113,8 @@ function RebuildForm({ onStarted }: { onStarted: (ticket: string) => void }) {
         </ul>
       </section>
 
-      <form onSubmit={onCheck} method="post" noValidate className="space-y-4" aria-labelledby="rebuild-step-2">
-        <h2 id="rebuild-step-2" className="text-sm font-semibold text-slate-900">
-          2. The secondary and the rebuild token
-        </h2>
+      <form onSubmit={onCheck} method="post" noValidate className="space-y-4">
+        <h2 className="text-sm font-semibold text-slate-900">2. The secondary and the rebuild token</h2>
         {(check.error || start.error) && Object.keys(fields).length === 0 && <Notice tone="error">{messageOf(check.error ?? start.error)}</Notice>}
         <TextField label="Secondary server's address" name="secondaryUrl" placeholder="http://backup2:3100" autoFocus value={form.secondaryUrl} onChange={set("secondaryUrl")} errors={fields.secondaryUrl} hint="The server that protected the lost primary." />
         <TextField
@@ -268,7 +266,7 @@ function RebuildProgress({ ticket, onRestart }: { ticket: string; onRestart: () 
         <div className="space-y-2">
           <ProgressBar fraction={s.fraction} label="Rebuild progress" />
           <div className="flex flex-wrap justify-between gap-2 text-sm text-slate-600">
-            <span>{restarting || status.error ? "The server is restarting on the rebuilt catalog…" : s.detail}</span>
+            <span>{restarting ? "The server is restarting on the rebuilt catalog…" : status.error ? `No answer from the server (${messageOf(status.error)}); still asking…` : s.detail}</span>
             <span>
               {Math.round(s.fraction * 100)}%{s.total ? ` · ${s.done ?? 0} of ${s.total} recovery points` : ""} · {formatBytes(s.bytesCopied)} copied
             </span>

@@ -30,7 +30,8 @@ export const EXIT_CONFIG = 2;
  * `custodian serve`: catalog (migrated), scheduler, API and UI in one process, until
  * SIGTERM or SIGINT. Resolves with the process exit code.
  */
-export async function serve(config: ServeConfig, projectDir: string): Promise<number> {
+export async function serve(initialConfig: ServeConfig, projectDir: string): Promise<number> {
+  let config = initialConfig;
   const log = createLogger({ level: config.logLevel, name: config.name });
   // Signal handlers go in first: a supervisor may send SIGTERM the instant it reads the
   // "running" line, and a signal that arrives before a handler exists kills the process
@@ -78,6 +79,8 @@ export async function serve(config: ServeConfig, projectDir: string): Promise<nu
       await closeUi();
       return running;
     }
+    // A restart listens where this run did (--port 0 picked a free port): the wizard's page and the agents handed over are told this address.
+    config = { ...config, port: running.port };
     const why = await Promise.race([stopSignal, restartRequested]);
     if (why !== "restart") {
       log.info({ signal: why }, "shutting down");
@@ -112,7 +115,7 @@ async function startServer(o: {
   renderUi: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   afterRebuild: { aside: string } | null;
   requestRestart: () => void;
-}): Promise<number | { shutDown(): Promise<void> }> {
+}): Promise<number | { port: number; shutDown(): Promise<void> }> {
   const { config, log } = o;
   let services: Services;
   try {
@@ -204,7 +207,7 @@ async function startServer(o: {
   log.info({ url: http.url, demo: config.demo, setupRequired: needsSetup }, "Custodian is listening");
   const what = o.afterRebuild ? `rebuilt server "${self.name}"` : `server "${self.name}"`;
   process.stdout.write(`\nCustodian ${what} is running at ${http.url}${needsSetup ? `  (open ${http.url}/setup to create the first admin, or to rebuild a lost server from its secondary)` : ""}\n\n`);
-  return { shutDown };
+  return { port: Number(new URL(http.url).port), shutDown };
 }
 
 function printDemoCredentials(kind: "created" | "existing", file: string, credentials: { username: string; role: string; password: string }[]) {

@@ -72,6 +72,10 @@ interface Run {
   restarting: boolean;
 }
 
+/** Sizes and times as the pre-checks' sentences show them (the browser shows these lines as they are). */
+const bytesText = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`);
+const timeText = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
+
 const hashTicket = (ticket: string) => createHash("sha256").update(ticket).digest();
 
 /** How far along a rebuild is, 0–1: the replicas step dominates (it copies the data). */
@@ -174,12 +178,12 @@ export class RebuildWizard {
     const checks = [
       { name: "This server is new", ok: true, detail: "no users, no protection, no recovery points, no links" },
       { name: "Same release", ok: true, detail: `${hello.name} runs Custodian ${hello.version}, as this server does` },
-      { name: "Rebuild token", ok: true, detail: `pending for ${answer.primary.name} until ${answer.tokenExpiresAt}` },
-      { name: "Catalog copy", ok: answer.catalog !== null, detail: answer.catalog ? `taken ${answer.catalog.takenAt}` : `${hello.name} holds no copy of ${answer.primary.name}'s catalog: run a catalog copy there first` },
+      { name: "Rebuild token", ok: true, detail: `pending for ${answer.primary.name} until ${timeText(answer.tokenExpiresAt)}` },
+      { name: "Catalog copy", ok: answer.catalog !== null, detail: answer.catalog ? `${bytesText(answer.catalog.sizeBytes)}, taken ${timeText(answer.catalog.takenAt)}` : `${hello.name} holds no copy of ${answer.primary.name}'s catalog: run a catalog copy there first` },
       {
         name: "Free space",
         ok: fresh.freeBytes === null || fresh.freeBytes >= need,
-        detail: fresh.freeBytes === null ? "unknown on this file system" : `${fresh.freeBytes} bytes free in the data folder; the rebuild copies about ${answer.storedBytes}`,
+        detail: fresh.freeBytes === null ? "unknown on this file system" : `${bytesText(fresh.freeBytes)} free in the data folder; the rebuild copies about ${bytesText(answer.storedBytes)}`,
       },
       {
         name: "This server's address",

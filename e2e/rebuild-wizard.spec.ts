@@ -1,0 +1,135 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { expect, test } from "@playwright/test";
+import { ApiClient, adminSession, jobEnded, pollUntil } from "../server/lab/api-client";
+import { startUntilRunning, type RunningProcess } from "../server/lab/child-process";
+
+// Rebuild a lost primary in the browser, with real processes on free loopback ports: a primary
+// protects a folder through a real agent, its secondary copies the catalog and the recovery
+// points; the primary dies; on a new, empty server the admin runs the wizard (/setup/rebuild)
+// with the rebuild token the secondary issued, watches its progress through the restart, and
+// signs in to the rebuilt primary with the primary's own account.
+
+const PRIMARY_ADMIN = { username: "primary-admin", password: "primary admin password" };
+const SECONDARY_ADMIN = { username: "second-admin", password: "secondary admin password" };
+const running: RunningProcess[] = [];
+const dirs: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "custodian-e2e-rebuild-"));
+  dirs.push(d);
+  return d;
+};
+const start = async (what: string, args: string[]) => {
+  const p = await startUntilRunning({ what, args, timeoutMs: 60_000 });
+  running.push(p);
+  return p;
+};
+const serve = (what: string, data: string, name: string) => start(what, ["serve", "--data", data, "--port", "0", "--host", "127.0.0.1", "--no-demo", "--name", name, "--log-level", "warn"]);
+
+let secondary: RunningProcess;
+let replacement: RunningProcess;
+let token = "";
+let pointsBefore = 0;
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  const folder = tmp();
+  for (let i = 0; i < 12; i++) fs.writeFileSync(path.join(folder, `report-${i}.bin`), randomBytes(64 * 1024));
+  const [primary, second, agent] = await Promise.all([
+    serve("primary", tmp(), "lost-primary"),
+    serve("secondary", tmp(), "e2e-rebuild-secondary"),
+    start("agent", ["agent", "--data", tmp(), "--port", "0", "--name", "finance-pc", "--folder", `finance=${folder}`]),
+  ]);
+  secondary = second;
+  const agentToken = /Pairing token[^:]*: (\S+)/.exec(agent.output())![1]!;
+
+  // The primary protects the agent's folder and makes two recovery points.
+  const a = await adminSession(primary.url, PRIMARY_ADMIN);
+  const primaryId = (await a.query<{ id: string; isSelf: boolean }[]>("servers.list")).find((s) => s.isSelf)!.id;
+  await a.mutate("agents.pair", { url: agent.url, token: agentToken });
+  const computers = await a.mutate<{ name: string; sources: { id: number; name: string }[] }[]>("protection.refreshSources");
+  const sourceId = computers.find((c) => c.name === "finance-pc")!.sources.find((s) => s.name === "finance")!.id;
+  const { policy } = await a.query<{ policy: Record<string, unknown> }>("protection.defaults", { hasDatabases: false });
+  await a.mutate("protection.createGroup", { name: "Finance", policy: { ...policy, synchronization: { justBeforeRecoveryPoint: true } }, members: [sourceId] });
+  const count = async () => (await a.query<unknown[]>("recovery.recoveryPoints", { dataSourceId: sourceId })).length;
+  await pollUntil("the initial replica", async () => ((await count()) >= 1 ? true : undefined), 60_000);
+  await a.mutate("protection.runNow", { type: "recovery-point", dataSourceId: sourceId });
+  await pollUntil("a second recovery point", async () => ((await count()) >= 2 ? true : undefined), 60_000);
+  pointsBefore = await count();
+
+  // The secondary links, copies the catalog and both recovery points.
+  const b = await adminSession(secondary.url, SECONDARY_ADMIN);
+  const enrol = await a.mutate<{ token: string }>("servers.createEnrolmentToken");
+  await b.mutate("servers.linkPrimary", { url: primary.url, token: enrol.token });
+  await b.mutate("servers.configureSecondaryProtection", { primaryId, sourceIds: [sourceId], catalogEveryMinutes: 1440, replicaEveryMinutes: 60, catalogRetentionDays: 14, autoSwitch: false, graceMinutes: 15 });
+  const jobs = await b.mutate<{ catalogCopyJobId: number; replicationJobId: number }>("servers.replicateNow", { primaryId });
+  for (const id of [jobs.catalogCopyJobId, jobs.replicationJobId]) expect((await jobEnded(b, id)).state).toBe("succeeded");
+
+  // The primary is lost; the secondary's admin issues a rebuild token; a new server starts empty.
+  await primary.stop("SIGKILL");
+  token = (await b.mutate<{ token: string }>("servers.createRebuildToken", { primaryId })).token;
+  replacement = await serve("replacement", path.join(tmp(), "data"), "replacement");
+});
+
+test.afterEach(async ({}, info) => {
+  // A failure shows what the servers said.
+  if (info.status !== info.expectedStatus) running.forEach((p, i) => fs.writeFileSync(info.outputPath(`process-${i}-${p.child.spawnargs[2]}.log`), p.output()));
+});
+
+test.afterAll(async () => {
+  await Promise.all(running.map((p) => p.stop()));
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+test("an admin rebuilds the lost primary on a new server, watching the pre-checks and the progress", async ({ page }) => {
+  test.setTimeout(150_000);
+  await page.goto(`${replacement.url}/`);
+  await expect(page).toHaveURL(/\/setup$/);
+  await page.getByRole("link", { name: "Rebuild it from its secondary" }).click();
+  await expect(page.getByRole("heading", { name: "Rebuild a lost server" })).toBeVisible();
+  await expect(page.getByText("New: no users, no protection, no recovery points, no links.")).toBeVisible();
+  // The browser's own address is the default for where agents will reach the rebuilt server.
+  await expect(page.getByLabel("This server's address")).toHaveValue(replacement.url);
+
+  // Bad input is refused at its field.
+  await page.getByLabel("Secondary server's address").fill("backup2:3100");
+  await page.getByLabel("Rebuild token").fill("not-a-token-the-secondary-issued");
+  await page.getByRole("button", { name: "Run the pre-checks" }).click();
+  await expect(page.getByText("the secondary's address must be an http(s) address", { exact: false }).or(page.getByText("an http(s) address, e.g. http://backup2:3100"))).toBeVisible();
+  await page.getByLabel("Secondary server's address").fill(secondary.url);
+  await page.getByRole("button", { name: "Run the pre-checks" }).click();
+  await expect(page.getByText(/no such rebuild token is pending/)).toBeVisible();
+
+  await page.getByLabel("Rebuild token").fill(token);
+  await page.getByRole("button", { name: "Run the pre-checks" }).click();
+  const checks = page.getByRole("list", { name: "Pre-checks" });
+  await expect(checks).toContainText("Rebuild token: pending for lost-primary");
+  await expect(checks.getByLabel("failed")).toHaveCount(0);
+  await expect(page.getByText(`then ${pointsBefore} recovery point(s) of 1 data source(s)`, { exact: false })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath("rebuild-prechecks.png"), fullPage: true });
+
+  await page.getByRole("button", { name: "Rebuild lost-primary here" }).click();
+  await expect(page.getByRole("list", { name: "Rebuild steps" })).toBeVisible();
+  // Then the restart, and the report from the rebuilt server.
+  await expect(page.getByText("lost-primary is rebuilt from its catalog")).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByText(`${pointsBefore} restored`, { exact: false }).or(page.getByText("restored,", { exact: false }))).toBeVisible();
+  await expect(page.getByText("1 handed to this server", { exact: false })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath("rebuild-done.png"), fullPage: true });
+
+  // The primary's own admin signs in to the rebuilt server, which is lost-primary again.
+  await page.getByRole("button", { name: "Sign in to lost-primary" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.getByLabel("User name").fill(PRIMARY_ADMIN.username);
+  await page.getByLabel("Password").fill(PRIMARY_ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("current-user")).toContainText("Admin (Administrator)");
+  const api = new ApiClient(replacement.url);
+  expect((await api.query<{ serverName: string; setupRequired: boolean }>("auth.status")).serverName).toBe("lost-primary");
+  // The wizard is closed once the server has users.
+  await page.goto(`${replacement.url}/setup/rebuild`);
+  await expect(page.getByText(/set up already/)).toBeVisible();
+});
