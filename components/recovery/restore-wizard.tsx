@@ -25,7 +25,12 @@ export function RestoreWizard({ draft, role, onClose }: { draft: RestoreDraft; r
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const settings = useQuery(trpc.recovery.settings.queryOptions());
-  const originalRefusal = originalLocationRefusal(role, draft.source.kind, settings.data?.helpdeskMayRestoreToOriginal ?? false);
+  // A copy kept after its link was removed: the computer's agent no longer accepts this server (server/domain/recovery/kept-copies.ts).
+  const kept = draft.source.keptCopyOf;
+  const originalRefusal = kept
+    ? `A copy kept from ${kept} after the link with it was removed: ${draft.source.computer}'s agent no longer accepts this server, so it is restored to a folder on this server (administrators only).`
+    : originalLocationRefusal(role, draft.source.kind, settings.data?.helpdeskMayRestoreToOriginal ?? false);
+  const host = kept ? "this server" : draft.source.computer;
   const [step, setStep] = useState(0);
   const [mode, setMode] = useState<"original" | "alternate">(originalRefusal ? "alternate" : "original");
   const [target, setTarget] = useState("");
@@ -53,7 +58,7 @@ export function RestoreWizard({ draft, role, onClose }: { draft: RestoreDraft; r
 
   const localTargetProblem = mode === "alternate" ? targetProblem(target) : null;
   const targetErrors = mode === "alternate" && targetTouched && localTargetProblem ? [localTargetProblem] : serverErrors.target;
-  const where = mode === "original" ? `the original location${draft.source.path ? `, ${draft.source.path}` : ""}, on ${draft.source.computer}` : `${target.trim()} on ${draft.source.computer}`;
+  const where = mode === "original" ? `the original location${draft.source.path ? `, ${draft.source.path}` : ""}, on ${draft.source.computer}` : `${target.trim()} on ${host}`;
 
   const next = () => {
     if (step === 1 && localTargetProblem) {
@@ -130,11 +135,11 @@ export function RestoreWizard({ draft, role, onClose }: { draft: RestoreDraft; r
             help={originalRefusal ?? `Back where it was: ${draft.source.path ?? "the data source's own folder"} on ${draft.source.computer}.`}
             helpTone={originalRefusal ? "warning" : "muted"}
           />
-          <Choice name="where" checked={mode === "alternate"} onChange={() => setMode("alternate")} label="An alternate folder" help={`A folder on ${draft.source.computer}; the items keep their paths inside it.`} />
+          <Choice name="where" checked={mode === "alternate"} onChange={() => setMode("alternate")} label="An alternate folder" help={`A folder on ${host}; the items keep their paths inside it.`} />
           {mode === "alternate" && (
             <div className="pl-7">
               <TextField
-                label={`Folder on ${draft.source.computer}`}
+                label={`Folder on ${host}`}
                 value={target}
                 placeholder="/srv/restores/ticket-1234"
                 autoFocus

@@ -4,14 +4,16 @@ import type { RecoverableSource } from "./types";
 /**
  * Where a data source's recovery points come from when they are not this server's own: a
  * copy of a primary server's source (secondary protection), served by this server after a
- * switch. Restores from a copy work either way.
+ * switch, or kept after the link with the primary was removed (it then restores to a folder on
+ * this server).
  */
-export function SourceOrigin({ source }: { source: Pick<RecoverableSource, "originServer" | "protectedHere"> }) {
+export function SourceOrigin({ source }: { source: Pick<RecoverableSource, "originServer" | "protectedHere" | "originUnlinked"> }) {
   if (source.originServer === null) return null;
   return (
     <span className="inline-flex flex-wrap gap-1.5 align-middle">
       <Badge tone="info">copy of {source.originServer}</Badge>
       {source.protectedHere && <Badge tone="warning">served by this server (switched)</Badge>}
+      {source.originUnlinked && <Badge tone="neutral">kept: link removed</Badge>}
     </span>
   );
 }

@@ -1,8 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import type { ReactNode } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { useState, type ReactNode } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
 import { codeOf, messageOf } from "@/components/trpc/errors";
 import { useCurrentUser } from "@/components/shell/use-current-user";
@@ -15,6 +15,10 @@ import { LinkSettingsCard } from "./link-settings-form";
 import { MirroredSources, SwitchedSources } from "./protected-sources";
 import { CatalogSnapshotsTable } from "./catalog-snapshots-table";
 import { RebuildTokenPanel } from "./rebuild-token-panel";
+import { RemoveLinkDialog } from "./remove-link-dialog";
+import { RemovedLinkOutcome } from "./removed-link-outcome";
+import { Button } from "@/components/ui/button";
+import type { RemoveLinkOutcome } from "./types";
 
 const REFRESH_MS = 5_000;
 
@@ -38,12 +42,23 @@ function Section({ title, description, children }: { title: string; description?
 export function LinkView({ primaryId, secondaryId, jobs }: { primaryId: string; secondaryId: string; jobs: (peerServerId: string, empty: string) => ReactNode }) {
   const trpc = useTRPC();
   const me = useCurrentUser();
-  const link = useQuery({ ...trpc.servers.link.queryOptions({ primaryId, secondaryId }), refetchInterval: REFRESH_MS });
+  const queryClient = useQueryClient();
+  const [removing, setRemoving] = useState(false);
+  const [removed, setRemoved] = useState<RemoveLinkOutcome | null>(null);
+  // Once removed, the link is gone: the page shows what the removal did instead of asking for it again.
+  const link = useQuery({ ...trpc.servers.link.queryOptions({ primaryId, secondaryId }), refetchInterval: REFRESH_MS, enabled: removed === null });
   const back = (
     <Link href="/servers" className="text-sm font-medium text-brand-700 hover:underline">
       ← Servers
     </Link>
   );
+  if (removed)
+    return (
+      <>
+        <PageHeader title={`${removed.primary.name} → ${removed.secondary.name}`} description="This link was removed." actions={back} />
+        <RemovedLinkOutcome outcome={removed} />
+      </>
+    );
   if (link.isPending)
     return (
       <>
@@ -113,7 +128,35 @@ export function LinkView({ primaryId, secondaryId, jobs }: { primaryId: string; 
               : `No recovery points have been pulled back from ${peer.name}: that happens after a switch back.`,
           )}
         </Section>
+        {admin && (
+          <section aria-label="Danger zone" className="space-y-3 rounded-lg border border-red-200 p-4">
+            <div>
+              <h2 className="text-base font-semibold text-red-800">Danger zone</h2>
+              <p className="mt-0.5 text-sm text-slate-600">
+                {onSecondary
+                  ? `Stop protecting ${l.primary.name}: this server no longer copies its catalog and replicas, and keeps or deletes the copies it holds.`
+                  : `Stop ${l.secondary.name} protecting this server: it no longer copies this server's catalog and replicas, and keeps the copies it holds.`}{" "}
+                Both servers drop the link; {onSecondary ? l.primary.name : "this server"} can then be protected by another server.
+              </p>
+            </div>
+            <Button variant="danger" onClick={() => setRemoving(true)}>
+              Remove link…
+            </Button>
+          </section>
+        )}
       </div>
+      {removing && (
+        <RemoveLinkDialog
+          link={l}
+          onClose={() => setRemoving(false)}
+          onRemoved={(outcome) => {
+            setRemoving(false);
+            setRemoved(outcome);
+            void queryClient.invalidateQueries(trpc.servers.list.pathFilter());
+            void queryClient.invalidateQueries(trpc.servers.topology.pathFilter());
+          }}
+        />
+      )}
     </>
   );
 }

@@ -36,7 +36,8 @@ export function ServersTable({ servers, now }: { servers: ServerRow[]; now: Date
                 {s.isSelf && <Badge tone="info">this server</Badge>}
                 {s.isPrimary && <Badge>primary: this server protects it</Badge>}
                 {s.isSecondary && <Badge>secondary: it protects this server</Badge>}
-                {!s.isSelf && !s.isPrimary && !s.isSecondary && <Badge>known through the chain</Badge>}
+                {/* A peer recorded with its key but with no link left: the link between them was removed. */}
+                {!s.isSelf && !s.isPrimary && !s.isSecondary && <Badge>{s.keyId ? "link removed" : "known through the chain"}</Badge>}
               </span>
             </Td>
             <Td className="font-mono text-xs">{s.isSelf ? selfUrl || "—" : s.url || "—"}</Td>

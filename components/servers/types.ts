@@ -13,3 +13,4 @@ export type SwitchState = LinkSource["switch"];
 export type PrimarySource = Outputs["servers"]["primarySources"][number];
 export type SwitchOutcome = Outputs["servers"]["switchProtection"];
 export type Role = NonNullable<Outputs["auth"]["me"]>["role"];
+export type RemoveLinkOutcome = Outputs["servers"]["removeLink"];

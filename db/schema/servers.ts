@@ -102,9 +102,9 @@ export const peerEnrolmentTokens = sqliteTable("peer_enrolment_tokens", {
   createdAt: integer({ mode: "timestamp_ms" }).notNull(),
   expiresAt: integer({ mode: "timestamp_ms" }).notNull(),
   failures: integer().notNull().default(0),
-  /** When it stopped being usable: spent, burnt, or replaced by a newer token. */
+  /** When it stopped being usable: spent, burnt, replaced by a newer token, or revoked (a rebuild token whose link was removed). */
   closedAt: integer({ mode: "timestamp_ms" }),
-  closedReason: text({ enum: ["used", "burnt", "replaced"] }),
+  closedReason: text({ enum: ["used", "burnt", "replaced", "revoked"] }),
   usedByServerId: text(),
   /**
    * Set on a rebuild token (SPEC §4, rebuild primary): issued by a secondary for the primary it

@@ -1,7 +1,7 @@
 /**
  * The server's calls to a protection agent: pair with its one-time token, list its sources,
  * run a backup or a restore there (progress streams back as NDJSON), hand it to another
- * server or name a standby, take ownership as a standby.
+ * server, name a standby or drop one, take ownership as a standby.
  */
 import type { BackupProgress } from "@/server/engine/archiver";
 import { validateHeader, type ManifestHeader } from "@/server/engine/manifest";
@@ -92,6 +92,11 @@ export class AgentClient {
 
   async addStandby(s: ServerPeer): Promise<AgentDescription> {
     return (await (await this.call("POST", "/v1/standby", { server: s })).json()) as AgentDescription;
+  }
+
+  /** As the owner: the standby `serverId` no longer protects this agent's sources (its link was removed). Idempotent. */
+  async removeStandby(serverId: string, signal?: AbortSignal): Promise<AgentDescription> {
+    return (await (await this.call("POST", "/v1/standby/remove", { serverId }, signal)).json()) as AgentDescription;
   }
 
   /** As a standby server: become the agent's owner (failover). */

@@ -173,6 +173,20 @@ describe("protection agent", () => {
     await expect(asB.describe()).rejects.toThrow(/does not own/);
   });
 
+  it("drops a standby when its owner says so (a removed link): the dropped server can neither take ownership nor restore", async () => {
+    const { ag, desc, client } = await pairRig();
+    const b = await rig("srv-b");
+    const asB = new AgentClient({ id: desc.id, url: ag.url }, b.self);
+    await client.addStandby({ id: b.self.id, name: b.self.name, url: b.self.url, publicKey: b.self.publicKey });
+    // Only the owner may drop a standby; a standby cannot drop itself or another.
+    await expect(asB.removeStandby("srv-b")).rejects.toThrow(/does not own this agent/);
+    expect((await client.removeStandby("srv-b")).standby).toEqual([]);
+    expect(ag.state.standby).toEqual([]);
+    expect((await client.removeStandby("srv-b")).standby).toEqual([]); // idempotent
+    await expect(asB.takeOwnership()).rejects.toThrow(/401/);
+    await expect(asB.restore("docs", "20260101T000000000Z-00000000", { target: tmp() })).rejects.toThrow(/401/);
+  });
+
   it("burns the pairing token after repeated wrong guesses, and refuses a second owner", async () => {
     const srv = await rig();
     const ag = await startAgent([]);

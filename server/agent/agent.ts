@@ -192,6 +192,16 @@ export class AgentState {
     this.data.standby = [...this.data.standby.filter((x) => x.id !== s.id), s];
     this.save();
   }
+
+  /** Drops a standby (its link with the owner was removed); idempotent. Returns whether it was one. */
+  removeStandby(serverId: string): boolean {
+    const was = this.data.standby.some((x) => x.id === serverId);
+    if (was) {
+      this.data.standby = this.data.standby.filter((x) => x.id !== serverId);
+      this.save();
+    }
+    return was;
+  }
 }
 
 function validPeer(v: unknown): ServerPeer {
@@ -260,6 +270,12 @@ export class ProtectionAgent {
       if (route === "POST /v1/standby") {
         const s = validPeer((parseJson(body) as { server?: unknown }).server);
         this.state.addStandby(s);
+        return json(res, 200, this.describe());
+      }
+      if (route === "POST /v1/standby/remove") {
+        const id = (parseJson(body) as { serverId?: unknown }).serverId;
+        if (typeof id !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new ProtocolError("serverId missing or malformed");
+        if (this.state.removeStandby(id)) this.log.info({ server: id }, "standby server removed by the owner");
         return json(res, 200, this.describe());
       }
       if (route === "POST /v1/backup") return await this.backup(req, res, parseJson(body), caller);

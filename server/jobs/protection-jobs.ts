@@ -14,6 +14,8 @@
 import { eq, isNotNull } from "drizzle-orm";
 import { dataSources, protectionGroups, recoveryPoints, serverLinks } from "@/db/schema";
 import { pruneCatalogSnapshots } from "@/server/domain/servers/catalog-snapshots";
+import { keptCatalogRetentionDays } from "@/server/domain/servers/remove-link";
+import { keptCopyOrigin, restoreKeptCopy } from "@/server/domain/recovery/kept-copies";
 import type { Services } from "@/server/services";
 import type { AgentClient } from "@/server/agent/agent-client";
 import { listManifestIds, readHeader, removeHeader, type ManifestHeader } from "@/server/engine/manifest";
@@ -121,14 +123,17 @@ const restoreJob: JobHandler = async (ctx) => {
   const started = Date.now();
   const at = () => services.clock.now();
   let report;
+  const onProgress = (p: { files: number; bytes: number }) => ctx.progress({ files: p.files, bytes: p.bytes, bytesTotal, bytesPerSecond: p.bytes / Math.max(0.001, (Date.now() - started) / 1000) });
+  // A copy kept after its link was removed: its agent no longer accepts this server, so it restores to a folder here.
+  const keptFrom = keptCopyOrigin(services.db, source.id);
   try {
-    report = await agentOf(services, source).restore(source.name, rp.manifestId, {
-      target,
-      paths,
-      existing,
-      signal: ctx.signal,
-      onProgress: (p) => ctx.progress({ files: p.files, bytes: p.bytes, bytesTotal, bytesPerSecond: p.bytes / Math.max(0.001, (Date.now() - started) / 1000) }),
-    });
+    if (keptFrom !== null) {
+      if (!target) throw new Error(`a copy kept from ${keptFrom} restores to a folder on this server: the job names none`);
+      ctx.log("info", `a copy kept when the link with ${keptFrom} was removed: restoring from this server's pool to ${target} on this server`);
+      report = await restoreKeptCopy(services, rp.manifestId, target, { paths, existing, onProgress });
+    } else {
+      report = await agentOf(services, source).restore(source.name, rp.manifestId, { target, paths, existing, signal: ctx.signal, onProgress });
+    }
   } catch (err) {
     raiseAlert(services.db, { key: `restore-failed:${job.id}`, type: "restore-failed", severity: "critical", title: `Recovery failed: ${source.name}`, detail: (err as Error).message, dataSourceId: source.id, groupId: source.groupId, computerId: source.computerId, target: source.name, recommendedAction: `See job ${job.id}.` }, at());
     recordAuditEvent(services.db, { at: at(), username: job.requestedBy ?? "system", action: "restore.finished", target: `${source.computer}:${source.name}`, outcome: "failed", detail: `job ${job.id}: ${(err as Error).message}` });
@@ -195,9 +200,9 @@ const pruneJob: JobHandler = async (ctx) => {
     ctx.log("info", `${m.name}: ${ids.length} recovery points older than ${policy.retentionDays} days expired`);
   }
   for (const id of manifests) removeHeader(pool.dir, id);
-  // Catalog snapshots: this server's own, and the copies it holds of its primaries' under each link's retention.
+  // Catalog snapshots: this server's own, and the copies it holds of its primaries' under each link's retention (or, kept after the link was removed, the retention it had).
   const links = new Map(services.db.select({ id: serverLinks.primaryId, days: serverLinks.catalogRetentionDays }).from(serverLinks).all().map((l) => [l.id, l.days]));
-  const snapshots = pruneCatalogSnapshots(services, now, (serverId) => links.get(serverId) ?? 14);
+  const snapshots = pruneCatalogSnapshots(services, now, (serverId) => links.get(serverId) ?? keptCatalogRetentionDays(services.db, serverId) ?? 14);
   if (snapshots.length) ctx.log("info", `${snapshots.length} catalog snapshot(s) past their retention removed`);
   // Manifests the catalog does not name (a crash between a job's catalog write and its clean-up).
   const named = new Set<string>([

@@ -201,6 +201,11 @@ export class JobRunner {
     return cancelQueuedJob(this.services.db, id, this.services.clock.now(), by) === "cancelled" ? "cancelled" : "cancelling";
   }
 
+  /** Resolves when job `id` is not running (at once when it is not): after a cancel, when its work has stopped. */
+  async ended(id: number): Promise<void> {
+    await this.running.get(id)?.done;
+  }
+
   /** Resolves when nothing is running (tests; shutdown). */
   async idle(): Promise<void> {
     while (this.running.size) await Promise.all([...this.running.values()].map((r) => r.done));

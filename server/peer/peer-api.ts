@@ -16,6 +16,7 @@ import {
   protectRequest,
   rebuildCheckRequest,
   rebuildRequest,
+  unlinkRequest,
   validDescription,
   validTopologyView,
   type CatalogSnapshotAnswer,
@@ -30,6 +31,8 @@ import {
   type RebuildCheckAnswer,
   type RebuildCheckRequest,
   type RebuildRequest,
+  type UnlinkAnswer,
+  type UnlinkRequest,
 } from "./peer-protocol";
 
 export interface KnownPeer {
@@ -54,6 +57,8 @@ export interface PeerDirectory {
   heartbeatFrom(peerId: string, at: Date, link: LinkStatus | undefined): void;
   /** What a linked peer may read and ask for; each method refuses (PeerRefusal) what this peer may not. */
   protection: PeerProtectionService;
+  /** The peer removed its link with this server: this end drops its half, or refuses (PeerRefusal) with the rule's reason. */
+  unlink(peerId: string, request: UnlinkRequest): Promise<UnlinkAnswer>;
 }
 
 /** Secondary protection as served to a linked peer (server/domain/servers/peer-serving.ts). */
@@ -117,6 +122,12 @@ export class PeerApi {
         const beat = parsePeerMessage(heartbeatRequest, parseJson(body), "heartbeat");
         this.o.directory.heartbeatFrom(peer.id, new Date(), beat.link);
         const answer: HeartbeatAnswer = { id: self.id, name: self.name, time: new Date().toISOString(), protocol: PEER_PROTOCOL_VERSION };
+        return json(res, 200, answer);
+      }
+      if (route === "POST /peer-api/v1/unlink") {
+        const request = parsePeerMessage(unlinkRequest, parseJson(body), "unlink");
+        const answer = await this.o.directory.unlink(peer.id, request);
+        this.o.log.info({ peer: peer.name, primary: request.primaryId, secondary: request.secondaryId }, "the peer removed its link with this server: this end removed it too");
         return json(res, 200, answer);
       }
       const p = this.o.directory.protection;

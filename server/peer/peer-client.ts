@@ -13,6 +13,7 @@ import {
   peerSourcesAnswer,
   protectAnswer,
   rebuildAnswer,
+  unlinkAnswer,
   rebuildCheckAnswer,
   validDescription,
   type CatalogSnapshotAnswer,
@@ -27,6 +28,8 @@ import {
   type RebuildCheckAnswer,
   type RebuildCheckRequest,
   type RebuildRequest,
+  type UnlinkAnswer,
+  type UnlinkRequest,
 } from "./peer-protocol";
 
 const TIMEOUT_MS = 10_000;
@@ -77,6 +80,9 @@ export async function sendHeartbeat(peer: { id: string; url: string }, identity:
   return answer;
 }
 
+/** A primary that is told of a removed link asks each of its agents to drop the secondary (each call bounded by its own timeout). */
+const UNLINK_TIMEOUT_MS = 60_000;
+
 /** Chunk batches are larger than control calls: a batch of 256 chunks may be tens of MiB. */
 const TRANSFER_TIMEOUT_MS = 5 * 60_000;
 
@@ -115,6 +121,12 @@ export class PeerClient {
   /** Tells the secondary that this server (its primary) took these sources back. */
   async ownershipTaken(sourceIds: number[], signal?: AbortSignal): Promise<void> {
     await this.call("POST", "/peer-api/v1/ownership-taken", { sourceIds }, { signal });
+  }
+
+  /** Tells the peer this server removed the link between them, so it drops its half (a primary asks its agents, so it may take a while). */
+  async unlink(request: UnlinkRequest, signal?: AbortSignal): Promise<UnlinkAnswer> {
+    const res = await this.call("POST", "/peer-api/v1/unlink", request, { signal, timeoutMs: UNLINK_TIMEOUT_MS });
+    return parsePeerMessage(unlinkAnswer, await res.json(), `${this.peer.name}'s answer to unlink`);
   }
 
   /** A fresh, signed snapshot of the peer's catalog (in its pool, ready to be copied). */

@@ -228,3 +228,20 @@ export const rebuildCheckAnswer = z.object({
   storedBytes: z.number().int().nonnegative(),
 });
 export type RebuildCheckAnswer = z.infer<typeof rebuildCheckAnswer>;
+
+/**
+ * Removing a link (DPM's "stop protection" of a primary on its secondary): the end whose admin
+ * removed it tells the other, signed, which link it was; the other end drops its half too (a
+ * primary drops the secondary from its agents' standby lists) or refuses with the rule's
+ * reason (409: protection of a source is switched). The secondary keeps the copies it holds
+ * when the primary removed the link: they are its admin's to delete.
+ */
+export const unlinkRequest = z.object({ primaryId: z.uuid(), secondaryId: z.uuid() });
+export type UnlinkRequest = z.infer<typeof unlinkRequest>;
+
+export const unlinkAnswer = z.object({
+  removed: z.literal(true),
+  /** From a primary: the agents that dropped the secondary as a standby, and those that could not be asked. */
+  standby: z.object({ removed: z.number().int().nonnegative(), failed: z.array(z.object({ agent: z.string().max(200), error: z.string().max(2000) })).max(10_000) }).nullable(),
+});
+export type UnlinkAnswer = z.infer<typeof unlinkAnswer>;

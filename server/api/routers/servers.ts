@@ -5,6 +5,7 @@ import { heartbeatPrimaries } from "@/server/domain/servers/heartbeats";
 import { LINK_MAX_MINUTES, LINK_MIN_MINUTES, configureSecondaryProtection, linkDetail, listPrimarySources, replicateNow } from "@/server/domain/servers/secondary-protection";
 import { switchProtection, takeOwnership } from "@/server/domain/servers/switch-protection";
 import { createRebuildToken } from "@/server/domain/servers/rebuild";
+import { removeLink } from "@/server/domain/servers/remove-link";
 
 const serverId = z.uuid({ error: "a server id" });
 const minutes = (what: string) =>
@@ -72,6 +73,10 @@ export const serversRouter = router({
   createRebuildToken: requireRole("admin")
     .input(z.object({ primaryId: serverId }))
     .mutation(({ ctx, input }) => createRebuildToken(ctx.services, { primaryId: input.primaryId, by: ctx.user.username })),
+  /** Removes the link between a primary and its secondary, from either end; on the secondary, keeping or deleting its copies. */
+  removeLink: requireRole("admin")
+    .input(z.object({ primaryId: serverId, secondaryId: serverId, copies: z.enum(["keep", "delete"], { error: "keep or delete the copies" }).optional() }))
+    .mutation(({ ctx, input }) => removeLink(ctx.services, input, ctx.user.username)),
   /** Sends the heartbeat round now (it runs every minute by itself). */
   heartbeatNow: requireRole("admin").mutation(({ ctx }) => heartbeatPrimaries(ctx.services)),
 });

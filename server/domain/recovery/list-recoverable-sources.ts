@@ -1,13 +1,16 @@
 import { asc, count, eq, max } from "drizzle-orm";
 import type { CatalogDb } from "@/db/client";
 import { dataSources, protectedComputers, recoveryPoints, servers } from "@/db/schema";
+import { linkedPrimaries } from "./kept-copies";
 
 /**
  * Data sources that have recovery points, with how many and the latest one: where a restore
  * starts. A copy of a primary server's source (secondary protection) names that primary, and
- * says whether this server protects it now (after a switch).
+ * says whether this server protects it now (after a switch), or keeps it after the link with
+ * that primary was removed (it then restores to a folder on this server: kept-copies.ts).
  */
 export function listRecoverableSources(db: CatalogDb) {
+  const linked = linkedPrimaries(db);
   return db
     .select({
       id: dataSources.id,
@@ -18,6 +21,7 @@ export function listRecoverableSources(db: CatalogDb) {
       recoveryPoints: count(recoveryPoints.id),
       latest: max(recoveryPoints.createdAt),
       originServer: servers.name,
+      originServerId: dataSources.originServerId,
       protectedHere: dataSources.protectedHere,
     })
     .from(dataSources)
@@ -27,5 +31,5 @@ export function listRecoverableSources(db: CatalogDb) {
     .groupBy(dataSources.id)
     .orderBy(asc(protectedComputers.name), asc(dataSources.path))
     .all()
-    .map((r) => ({ ...r, latest: r.latest === null ? null : new Date(Number(r.latest)) }));
+    .map(({ originServerId, ...r }) => ({ ...r, latest: r.latest === null ? null : new Date(Number(r.latest)), originUnlinked: originServerId !== null && !linked.has(originServerId) }));
 }

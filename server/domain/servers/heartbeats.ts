@@ -8,6 +8,7 @@ import { and, eq } from "drizzle-orm";
 import { serverLinks, servers } from "@/db/schema";
 import type { Services } from "@/server/services";
 import { sendHeartbeat } from "@/server/peer/peer-client";
+import { ProtocolError } from "@/server/agent/protocol";
 import { raiseAlert, resolveAlert } from "../monitoring/alerts";
 import { linkStatusFor } from "./secondary-protection";
 import { BROKEN_AFTER_HEARTBEATS, HEARTBEAT_MS } from "./link-health";
@@ -69,15 +70,19 @@ export async function heartbeatPrimaries(services: Services, now: Date = service
       } catch (err) {
         const error = (err as Error).message;
         const last = p.lastContactAt ? p.lastContactAt.toISOString() : null;
+        // It answers, but no longer knows this server: its end of the link was removed (remove-link.ts) while this end was not told.
+        const forgotten = err instanceof ProtocolError && err.status === 401 && /unknown key/.test(error);
         raiseAlert(
           services.db,
           {
             key: primaryUnreachableKey(p.id),
             type: PRIMARY_UNREACHABLE,
             severity: "critical",
-            title: `Primary server ${p.name} is unreachable`,
+            title: forgotten ? `Primary server ${p.name} no longer lists its link with this server` : `Primary server ${p.name} is unreachable`,
             detail: `Last contact: ${last ?? "never"}. The last heartbeat failed: ${error}`,
-            recommendedAction: `Check that ${p.name} is running and reachable at ${p.url}. If it is lost, switch protection of its data sources to this server.`,
+            recommendedAction: forgotten
+              ? `${p.name}'s admin removed the link there. Remove it here too (Servers → the link → Remove link), which works without ${p.name}, or link again with a new enrolment token.`
+              : `Check that ${p.name} is running and reachable at ${p.url}. If it is lost, switch protection of its data sources to this server.`,
             target: p.name,
           },
           now,

@@ -17,6 +17,7 @@ import type { PeerDirectory } from "@/server/peer/peer-api";
 import { DomainError } from "../errors";
 import { checkLink, topologyGraph, type ProtectionLink, type Topology, type TopologyIssue } from "./topology-rules";
 import { recordHeartbeatFrom } from "./heartbeats";
+import { acceptUnlink } from "./remove-link";
 import { linkHealthByEdge, peerProtectionService, recordLinkStatus } from "./secondary-protection";
 import { checkRebuildToken, redeemRebuild } from "./rebuild";
 
@@ -223,6 +224,7 @@ export function peerDirectory(services: Services): PeerDirectory {
       if (link) recordLinkStatus(services, peerId, link, at);
     },
     protection: peerProtectionService(services),
+    unlink: (peerId, request) => acceptUnlink(services, peerId, request),
     rebuild: (request) => redeemRebuild(services, request),
     rebuildCheck: (request) => checkRebuildToken(services, request),
   };
