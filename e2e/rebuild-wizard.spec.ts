@@ -2,15 +2,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { ApiClient, adminSession, jobEnded, pollUntil } from "../server/lab/api-client";
 import { startUntilRunning, type RunningProcess } from "../server/lab/child-process";
 
-// Rebuild a lost primary in the browser, with real processes on free loopback ports: a primary
+// Failover and rebuild in the browser, with real processes on free loopback ports: a primary
 // protects a folder through a real agent, its secondary copies the catalog and the recovery
-// points; the primary dies; on a new, empty server the admin runs the wizard (/setup/rebuild)
-// with the rebuild token the secondary issued, watches its progress through the restart, and
-// signs in to the rebuilt primary with the primary's own account.
+// points; the primary dies. The secondary's admin switches protection of the folder to the
+// secondary; on a new, empty server an admin runs the rebuild wizard (/setup/rebuild) with the
+// rebuild token the secondary issued, watches its progress through the restart, signs in to the
+// rebuilt primary with the primary's own account, and takes ownership of the folder back.
 
 const PRIMARY_ADMIN = { username: "primary-admin", password: "primary admin password" };
 const SECONDARY_ADMIN = { username: "second-admin", password: "secondary admin password" };
@@ -30,8 +31,18 @@ const serve = (what: string, data: string, name: string) => start(what, ["serve"
 
 let secondary: RunningProcess;
 let replacement: RunningProcess;
+let onSecondary: ApiClient;
 let token = "";
 let pointsBefore = 0;
+let linkPath = "";
+
+async function signIn(page: Page, baseUrl: string, who: { username: string; password: string }) {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel("User name").fill(who.username);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("current-user")).toBeVisible();
+}
 
 test.describe.configure({ mode: "serial" });
 
@@ -62,7 +73,9 @@ test.beforeAll(async () => {
   pointsBefore = await count();
 
   // The secondary links, copies the catalog and both recovery points.
-  const b = await adminSession(secondary.url, SECONDARY_ADMIN);
+  const b = (onSecondary = await adminSession(secondary.url, SECONDARY_ADMIN));
+  const secondaryId = (await b.query<{ id: string; isSelf: boolean }[]>("servers.list")).find((s) => s.isSelf)!.id;
+  linkPath = `/servers/links/${primaryId}/${secondaryId}`;
   const enrol = await a.mutate<{ token: string }>("servers.createEnrolmentToken");
   await b.mutate("servers.linkPrimary", { url: primary.url, token: enrol.token });
   await b.mutate("servers.configureSecondaryProtection", { primaryId, sourceIds: [sourceId], catalogEveryMinutes: 1440, replicaEveryMinutes: 60, catalogRetentionDays: 14, autoSwitch: false, graceMinutes: 15 });
@@ -75,6 +88,7 @@ test.beforeAll(async () => {
   replacement = await serve("replacement", path.join(tmp(), "data"), "replacement");
 });
 
+// eslint-disable-next-line no-empty-pattern -- Playwright reads the fixtures a hook uses from this pattern.
 test.afterEach(async ({}, info) => {
   // A failure shows what the servers said.
   if (info.status !== info.expectedStatus) running.forEach((p, i) => fs.writeFileSync(info.outputPath(`process-${i}-${p.child.spawnargs[2]}.log`), p.output()));
@@ -83,6 +97,18 @@ test.afterEach(async ({}, info) => {
 test.afterAll(async () => {
   await Promise.all(running.map((p) => p.stop()));
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+test("the secondary's admin switches protection of the lost primary's folder to the secondary", async ({ page }) => {
+  await signIn(page, secondary.url, SECONDARY_ADMIN);
+  await page.goto(`${secondary.url}${linkPath}`);
+  await page.getByRole("button", { name: "Switch protection of finance-pc › finance" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toContainText("The protection agent of each data source takes this server as its owner");
+  await dialog.getByRole("button", { name: "Switch protection" }).click();
+  await expect(dialog.getByText("1 switched, 0 refused.")).toBeVisible({ timeout: 20_000 });
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByRole("table", { name: /copied here/ })).toContainText(/switched/i);
 });
 
 test("an admin rebuilds the lost primary on a new server, watching the pre-checks and the progress", async ({ page }) => {
@@ -117,7 +143,9 @@ test("an admin rebuilds the lost primary on a new server, watching the pre-check
   // Then the restart, and the report from the rebuilt server.
   await expect(page.getByText("lost-primary is rebuilt from its catalog")).toBeVisible({ timeout: 90_000 });
   await expect(page.getByText(`${pointsBefore} restored`, { exact: false }).or(page.getByText("restored,", { exact: false }))).toBeVisible();
-  await expect(page.getByText("1 handed to this server", { exact: false })).toBeVisible();
+  // The agent is protected by the secondary since the switch: it stays there until the switch back.
+  await expect(page.getByText("0 handed to this server, 1 still protected by e2e-rebuild-secondary", { exact: false })).toBeVisible();
+  await expect(page.getByText("Servers → the link → Take ownership", { exact: false })).toBeVisible();
   await page.screenshot({ path: test.info().outputPath("rebuild-done.png"), fullPage: true });
 
   // The primary's own admin signs in to the rebuilt server, which is lost-primary again.
@@ -132,4 +160,24 @@ test("an admin rebuilds the lost primary on a new server, watching the pre-check
   // The wizard is closed once the server has users.
   await page.goto(`${replacement.url}/setup/rebuild`);
   await expect(page.getByText(/set up already/)).toBeVisible();
+});
+
+test("the rebuilt primary's admin takes ownership of the switched folder back", async ({ page }) => {
+  // The secondary's heartbeat tells the rebuilt primary which of its sources it protects (each minute; now, here).
+  await onSecondary.mutate("servers.heartbeatNow");
+  await signIn(page, replacement.url, PRIMARY_ADMIN);
+  await page.goto(`${replacement.url}${linkPath}`);
+  const table = page.getByRole("table", { name: "Data sources switched to e2e-rebuild-secondary" });
+  await expect(table).toContainText("finance");
+  await page.getByRole("button", { name: "Take ownership of finance-pc › finance" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("button", { name: "Take ownership" }).click();
+  await expect(dialog.getByText("1 taken back, 0 refused.")).toBeVisible({ timeout: 20_000 });
+  await expect(dialog.getByText(/being copied back/)).toBeVisible();
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByRole("button", { name: "Take ownership of finance-pc › finance" })).toHaveCount(0);
+  // And the secondary shows the folder protected by the primary again.
+  await expect
+    .poll(async () => (await onSecondary.query<{ sources: { name: string; switch: { kind: string } }[] }>("servers.link", { primaryId: linkPath.split("/")[3], secondaryId: linkPath.split("/")[4] })).sources[0]!.switch.kind, { timeout: 20_000 })
+    .toBe("primary");
 });
