@@ -181,3 +181,21 @@ test("the rebuilt primary's admin takes ownership of the switched folder back", 
     .poll(async () => (await onSecondary.query<{ sources: { name: string; switch: { kind: string } }[] }>("servers.link", { primaryId: linkPath.split("/")[3], secondaryId: linkPath.split("/")[4] })).sources[0]!.switch.kind, { timeout: 20_000 })
     .toBe("primary");
 });
+
+test("the secondary's admin removes the link in the browser, keeping the copies", async ({ page }) => {
+  await signIn(page, secondary.url, SECONDARY_ADMIN);
+  await page.goto(`${secondary.url}${linkPath}`);
+  await page.getByRole("button", { name: "Remove link…" }).click();
+  const dialog = page.getByRole("dialog");
+  // Keep or delete is the admin's choice, asked every time: no choice, no removal.
+  await dialog.getByRole("button", { name: "Remove link" }).click();
+  await expect(dialog.locator("#copies-errors")).toBeVisible();
+  await dialog.getByRole("radio", { name: /Keep the copies/ }).check();
+  await dialog.getByRole("button", { name: "Remove link" }).click();
+  await expect(page.getByText("The link lost-primary → e2e-rebuild-secondary is removed on this server.")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText("lost-primary removed its half of the link too.")).toBeVisible();
+  // Both ends forgot it.
+  expect((await onSecondary.call("servers.link", { primaryId: linkPath.split("/")[3], secondaryId: linkPath.split("/")[4] }, "query")).error?.data.code).toBe("NOT_FOUND");
+  const onPrimary = await adminSession(replacement.url, PRIMARY_ADMIN);
+  expect((await onPrimary.call("servers.link", { primaryId: linkPath.split("/")[3], secondaryId: linkPath.split("/")[4] }, "query")).error?.data.code).toBe("NOT_FOUND");
+});
