@@ -13,11 +13,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultShortTermPolicy } from "@/server/domain/protection/short-term-policy";
 import { keyIdOf, loadOrCreateIdentity, signRequest, type Identity } from "@/server/agent/protocol";
-import { PROJECT_DIR, adminSession, jobEnded, pollUntil, startAgent, startServer, type ApiClient, type RunningAgent, type RunningServer } from "./serve-process";
+import { PROJECT_DIR, adminSession, jobEnded, pollUntil, startAgent, startServer, type ApiClient, type RunningAgent, type RunningServer, treeHashes } from "./serve-process";
 
 const tmpDirs: string[] = [];
 const tmpDir = () => {
@@ -35,14 +35,6 @@ let bravoDir: string;
 let charlieDir: string;
 let source: string;
 
-function treeHashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    const p = path.join(dir, f);
-    if (fs.statSync(p).isFile()) out[f] = createHash("sha256").update(fs.readFileSync(p)).digest("hex");
-  }
-  return out;
-}
 
 /** Bytes of the files under dir. */
 const duBytes = (dir: string) => (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => fs.statSync(path.join(dir, f))).reduce((n, st) => n + (st.isFile() ? st.size : 0), 0);

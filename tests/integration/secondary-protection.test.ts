@@ -16,10 +16,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultShortTermPolicy } from "@/server/domain/protection/short-term-policy";
-import { ApiClient, PROJECT_DIR, adminSession, jobEnded, pollUntil, runCli, startAgent, startServer, type RunningAgent, type RunningServer } from "./serve-process";
+import { ApiClient, PROJECT_DIR, adminSession, jobEnded, pollUntil, runCli, startAgent, startServer, type RunningAgent, type RunningServer, treeHashes } from "./serve-process";
 
 const tmpDirs: string[] = [];
 const tmpDir = () => {
@@ -40,15 +40,6 @@ let bravoId: string;
 let docsId: number;
 let source: string;
 
-/** name → sha256 of every file under dir. */
-function treeHashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    const p = path.join(dir, f);
-    if (fs.statSync(p).isFile()) out[f] = createHash("sha256").update(fs.readFileSync(p)).digest("hex");
-  }
-  return out;
-}
 
 beforeAll(async () => {
   if (!fs.existsSync(path.join(PROJECT_DIR, process.env.CUSTODIAN_DIST_DIR || ".next", "BUILD_ID"))) throw new Error("Build the UI first (npm run build); npm test does it for you.");
@@ -77,6 +68,17 @@ const ok = <T,>(r: { data?: unknown; error?: { message: string } }) => {
   expect(r.error?.message).toBeUndefined();
   return r.data as T;
 };
+
+/** A fresh catalog copy of alpha as it is now, then alpha and its disk are gone; what a rebuild must bring back. */
+async function loseAlpha() {
+  const b = await adminSession(bravo.url);
+  const copy = ok<{ catalogCopyJobId: number }>(await b.call("servers.replicateNow", { primaryId: alphaId }));
+  expect((await jobEnded(b, copy.catalogCopyJobId)).state).toBe("succeeded");
+  const alphaPort = new URL(alpha.url).port;
+  const before = (await points(await adminSession(alpha.url), docsId)).map((p) => p.createdAt).sort();
+  await alpha.stop("SIGKILL");
+  return { b, alphaPort, before };
+}
 
 describe("a secondary protecting a primary, through failure and back", () => {
   it("replicates, switches, restores from the secondary, and switches back without losing a recovery point", async () => {
@@ -197,13 +199,7 @@ describe("a secondary protecting a primary, through failure and back", () => {
   }, 300_000);
 
   it("rebuilds a lost primary on an empty data folder from its secondary, with its identity and every recovery point", async () => {
-    const b = await adminSession(bravo.url);
-    // A fresh catalog copy of alpha as it is now, then alpha and its disk are gone.
-    const copy = ok<{ catalogCopyJobId: number }>(await b.call("servers.replicateNow", { primaryId: alphaId }));
-    expect((await jobEnded(b, copy.catalogCopyJobId)).state).toBe("succeeded");
-    const alphaPort = new URL(alpha.url).port;
-    const before = (await points(await adminSession(alpha.url), docsId)).map((p) => p.createdAt).sort();
-    await alpha.stop("SIGKILL");
+    const { b, alphaPort, before } = await loseAlpha();
 
     const { token } = ok<{ token: string }>(await b.call("servers.createRebuildToken", { primaryId: alphaId }));
     const fresh = path.join(tmpDir(), "rebuilt");
@@ -243,13 +239,9 @@ describe("a secondary protecting a primary, through failure and back", () => {
     const cat = await jobEnded(b, next.catalogCopyJobId);
     expect([cat.state, cat.error]).toEqual(["succeeded", null]);
   }, 300_000);
+
   it("rebuilds it once more through the browser's wizard: pre-checks, progress, the restart on the rebuilt catalog", async () => {
-    const b = await adminSession(bravo.url);
-    const copy = ok<{ catalogCopyJobId: number }>(await b.call("servers.replicateNow", { primaryId: alphaId }));
-    expect((await jobEnded(b, copy.catalogCopyJobId)).state).toBe("succeeded");
-    const alphaPort = new URL(alpha.url).port;
-    const before = (await points(await adminSession(alpha.url), docsId)).map((p) => p.createdAt).sort();
-    await alpha.stop("SIGKILL");
+    const { b, alphaPort, before } = await loseAlpha();
 
     // A new server on an empty folder, under another name, nobody signed in yet.
     const freshDir = path.join(tmpDir(), "new-server");

@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { ApiClient, adminSession as labAdminSession, jobEnded, pollUntil } from "@/server/lab/api-client";
 import { CLI, PROJECT_DIR, startUntilRunning, type RunningProcess } from "@/server/lab/child-process";
 
@@ -35,3 +38,13 @@ export async function startAgent(args: string[]): Promise<RunningAgent> {
 
 /** A fresh server's first-start set-up and an admin's session on it. */
 export const adminSession = (url: string): Promise<ApiClient> => labAdminSession(url, { username: "admin", password: "correct horse battery" });
+
+/** name → sha256 of every file under dir: what a restore is compared with, byte for byte. */
+export function treeHashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const p = path.join(dir, f);
+    if (fs.statSync(p).isFile()) out[f] = createHash("sha256").update(fs.readFileSync(p)).digest("hex");
+  }
+  return out;
+}
