@@ -1,6 +1,7 @@
 import type { Services } from "@/server/services";
 import { purgeExpiredSessions } from "@/server/domain/auth/sessions";
 import { heartbeatPrimaries, watchSecondaries } from "@/server/domain/servers/heartbeats";
+import { heartbeatRoundAt } from "@/server/domain/servers/link-health";
 import { scheduleLinkJobs } from "@/server/domain/servers/secondary-protection";
 import { autoSwitchStep } from "@/server/domain/servers/switch-protection";
 import { queueAutomaticChecks, queueDailyMaintenance, rediscoverSources, refreshAlerts, scheduleDueJobs } from "@/server/jobs/protection-loop";
@@ -36,9 +37,11 @@ export function createTick(s: Services) {
     if (Math.floor(now.getTime() / 60_000) % DISCOVERY_EVERY_MINUTES === 0) {
       await rediscoverSources(s).catch((err: unknown) => s.log.error({ err }, "source discovery failed"));
     }
-    await heartbeatPrimaries(s, now).catch((err: unknown) => s.log.error({ err }, "heartbeats failed"));
+    // The heartbeat round and the automatic switch go by the minute this tick is for (see heartbeatRoundAt).
+    const round = heartbeatRoundAt(now);
+    await heartbeatPrimaries(s, round).catch((err: unknown) => s.log.error({ err }, "heartbeats failed"));
     step("secondaries", () => watchSecondaries(s, now));
-    await autoSwitchStep(s, now).catch((err: unknown) => s.log.error({ err }, "automatic switch failed"));
+    await autoSwitchStep(s, round).catch((err: unknown) => s.log.error({ err }, "automatic switch failed"));
     step("alerts", () => refreshAlerts(s, now));
   };
 }

@@ -14,6 +14,15 @@
 export type LinkState = "not-configured" | "healthy" | "lagging" | "broken" | "switched";
 
 export const HEARTBEAT_MS = 60_000;
+
+/**
+ * The heartbeat round a scheduler tick at `now` stands for: the minute it was due, not the
+ * moment its timer fired. Contacts recorded and silences measured at the round's time are
+ * whole heartbeats apart, so a tick a few milliseconds later than the one before cannot make
+ * exactly the grace period look longer than it (switch-rules.ts: "at exactly the grace
+ * period, not yet") and switch a heartbeat early on some runs and not on others.
+ */
+export const heartbeatRoundAt = (now: Date): Date => new Date(Math.round(now.getTime() / HEARTBEAT_MS) * HEARTBEAT_MS);
 export const BROKEN_AFTER_HEARTBEATS = 3;
 /** A link lags once its lag exceeds this many replication intervals (one round may be running). */
 export const LAGGING_AFTER_INTERVALS = 2;

@@ -13,7 +13,7 @@
  * tells the secondary (which stops protecting the source), and pulls the recovery points the
  * secondary made meanwhile before a consistency check of its own replica.
  */
-import { and, count, eq, inArray, isNull } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import { agents, dataSources, protectedComputers, recoveryPoints, serverLinks, servers } from "@/db/schema";
 import type { Services } from "@/server/services";
 import { PeerClient } from "@/server/peer/peer-client";
@@ -78,13 +78,20 @@ export async function switchProtection(services: Services, input: { primaryId: s
       result.refused.push({ ...base, issues: [{ rule: "not-owner", message: `The agent on ${m.computer} did not accept this server as its owner: ${(err as Error).message}` }] });
       continue;
     }
+    // Only if no other switch (the minute's automatic one and an admin's, say) got there while the agent was asked: one check, one record.
     const checkJobId = services.db.transaction((tx) => {
-      tx.update(dataSources)
+      const changed = tx
+        .update(dataSources)
         .set({ switchState: JSON.stringify(t.state), protectedHere: true, replicaState: "inconsistent", replicaStateAt: at })
-        .where(eq(dataSources.id, m.id))
-        .run();
+        .where(and(eq(dataSources.id, m.id), eq(dataSources.protectedHere, false)))
+        .run().changes;
+      if (!changed) return null;
       return enqueueJob(tx, { type: "consistency-check", target: m.name, trigger: "system", requestedBy: by, dataSourceId: m.id, groupId: m.groupId, params: { afterSwitch: true } }, at);
     });
+    if (checkJobId === null) {
+      result.refused.push({ ...base, issues: [{ rule: "already-switched", message: "Protection was switched to this server meanwhile (by another switch of the same source)." }] });
+      continue;
+    }
     recordAuditEvent(services.db, { at, username: by, action: "protection.switched", target: `${m.computer}:${m.name}`, outcome: "ok", detail: `${how} switch from ${primary.name}; consistency check job ${checkJobId}` });
     result.switched.push({ ...base, checkJobId });
   }
@@ -97,6 +104,9 @@ export async function switchProtection(services: Services, input: { primaryId: s
  * The opt-in automatic switch, each minute on the secondary: for each link that enables it,
  * once the primary has been silent longer than the grace period, every selected source not
  * switched yet is switched (the agents' ownership fences a primary that was only cut off).
+ * Sources without an agent here (the primary's own computer, protected by its built-in agent)
+ * can never be taken over: they are left out rather than refused again every minute while the
+ * primary stays silent. A source whose agent does not answer is tried again at the next tick.
  */
 export async function autoSwitchStep(services: Services, now: Date): Promise<number> {
   let self;
@@ -111,15 +121,18 @@ export async function autoSwitchStep(services: Services, now: Date): Promise<num
     const decision = shouldAutoSwitch({ enabled: true, graceMs: l.graceMinutes * 60_000, heartbeatMs: HEARTBEAT_MS, lastContactAt: l.lastContactAt, now });
     if (!decision.switch) continue;
     const candidates = services.db
-      .select({ id: dataSources.id, groupId: dataSources.groupId })
+      .select({ id: dataSources.id })
       .from(dataSources)
-      .where(and(eq(dataSources.originServerId, l.primaryId), eq(dataSources.protectedHere, false)))
+      .innerJoin(agents, eq(agents.computerId, dataSources.computerId))
+      .where(and(eq(dataSources.originServerId, l.primaryId), eq(dataSources.protectedHere, false), isNotNull(dataSources.groupId)))
       .all()
-      .filter((r) => r.groupId !== null)
       .map((r) => r.id);
     if (!candidates.length) continue;
-    services.log.warn({ primary: l.primaryId, reason: decision.reason }, "automatic switch of protection");
     const r = await switchProtection(services, { primaryId: l.primaryId, dataSourceIds: candidates }, "system", "automatic");
+    services.log.warn(
+      { primary: l.primaryId, reason: decision.reason, switched: r.switched.map((x) => x.name), refused: r.refused.map((x) => `${x.name}: ${x.issues.map((i) => i.message).join(" ")}`) },
+      "automatic switch of protection",
+    );
     switched += r.switched.length;
   }
   return switched;
