@@ -75,10 +75,14 @@ async function loseAlpha() {
   const copy = ok<{ catalogCopyJobId: number }>(await b.call("servers.replicateNow", { primaryId: alphaId }));
   expect((await jobEnded(b, copy.catalogCopyJobId)).state).toBe("succeeded");
   const alphaPort = new URL(alpha.url).port;
-  const before = (await points(await adminSession(alpha.url), docsId)).map((p) => p.createdAt).sort();
+  const a = await adminSession(alpha.url);
+  const before = (await points(a, docsId)).map((p) => p.createdAt).sort();
+  const builtInComputer = (await builtInAgents(a))[0]!.computerId;
   await alpha.stop("SIGKILL");
-  return { b, alphaPort, before };
+  return { b, alphaPort, before, builtInComputer };
 }
+
+const builtInAgents = async (api: ApiClient) => ok<{ agentId: string; computerId: number; builtIn: boolean }[]>(await api.call("agents.list", undefined, "query")).filter((x) => x.builtIn);
 
 describe("a secondary protecting a primary, through failure and back", () => {
   it("replicates, switches, restores from the secondary, and switches back without losing a recovery point", async () => {
@@ -199,7 +203,7 @@ describe("a secondary protecting a primary, through failure and back", () => {
   }, 300_000);
 
   it("rebuilds a lost primary on an empty data folder from its secondary, with its identity and every recovery point", async () => {
-    const { b, alphaPort, before } = await loseAlpha();
+    const { b, alphaPort, before, builtInComputer } = await loseAlpha();
 
     const { token } = ok<{ token: string }>(await b.call("servers.createRebuildToken", { primaryId: alphaId }));
     const fresh = path.join(tmpDir(), "rebuilt");
@@ -226,6 +230,8 @@ describe("a secondary protecting a primary, through failure and back", () => {
     expect(ok<{ id: string; isSelf: boolean }[]>(await a.call("servers.list", undefined, "query")).find((s) => s.isSelf)!.id).toBe(alphaId);
     const after = await points(a, docsId);
     expect(after.map((p) => p.createdAt).sort()).toEqual(before);
+    // The new machine's built-in agent took the lost one's place: one computer for the server itself.
+    expect((await builtInAgents(a)).map((x) => x.computerId)).toEqual([builtInComputer]);
     const checks = ok<{ id: number; type: string }[]>(await a.call("monitoring.jobs", { type: "consistency-check", limit: 5 }, "query"));
     const check = await jobEnded(a, checks[0]!.id, 120_000);
     expect([check.state, check.error]).toEqual(["succeeded", null]);
@@ -241,7 +247,7 @@ describe("a secondary protecting a primary, through failure and back", () => {
   }, 300_000);
 
   it("rebuilds it once more through the browser's wizard: pre-checks, progress, the restart on the rebuilt catalog", async () => {
-    const { b, alphaPort, before } = await loseAlpha();
+    const { b, alphaPort, before, builtInComputer } = await loseAlpha();
 
     // A new server on an empty folder, under another name, nobody signed in yet.
     const freshDir = path.join(tmpDir(), "new-server");
@@ -292,6 +298,7 @@ describe("a secondary protecting a primary, through failure and back", () => {
     const self = ok<{ id: string; name: string; isSelf: boolean }[]>(await a.call("servers.list", undefined, "query")).find((s) => s.isSelf)!;
     expect([self.id, self.name]).toEqual([alphaId, "alpha"]);
     expect((await points(a, docsId)).map((p) => p.createdAt).sort()).toEqual(before);
+    expect((await builtInAgents(a)).map((x) => x.computerId)).toEqual([builtInComputer]);
     // The new server's own files were kept aside, not deleted; nothing of the staging is left.
     const entries = fs.readdirSync(freshDir);
     expect(entries.filter((e) => e.startsWith("replaced-by-rebuild-"))).toHaveLength(1);

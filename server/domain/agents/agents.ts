@@ -3,7 +3,7 @@
  * the agent API checks signatures against, and running a backup or a restore on an agent
  * now. (Scheduled jobs, progress rows and alerts build on these in the protection layer.)
  */
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Services } from "@/server/services";
 import { agents, protectedComputers, servers } from "@/db/schema";
 import { AgentClient, pairAgent, type AgentDescription, type SelfPeer } from "@/server/agent/agent-client";
@@ -39,7 +39,16 @@ export interface PairedComputer {
 }
 
 /** Pairs with the agent at `url` using its one-time token, and records it as a protected computer. */
-export async function pairComputer(services: Services, input: { url: string; token: string; builtIn?: boolean }): Promise<PairedComputer> {
+export async function pairComputer(
+  services: Services,
+  input: {
+    url: string;
+    token: string;
+    builtIn?: boolean;
+    /** A built-in agent this one replaces (the catalog came from another machine): it takes that agent's computer, with its data sources' history. */
+    replacing?: string;
+  },
+): Promise<PairedComputer> {
   const self = selfPeer(services);
   if (!self.url) throw new DomainError("PRECONDITION", "this server's URL is not known yet");
   const desc = await pairAgent(input.url, input.token, self).catch((err: unknown) => {
@@ -53,8 +62,13 @@ export async function pairComputer(services: Services, input: { url: string; tok
   const now = services.clock.now();
   return services.db.transaction((tx) => {
     const existing = tx.select({ computerId: agents.computerId }).from(agents).where(eq(agents.id, desc.id)).get();
+    const replaced = !existing && input.replacing ? tx.select({ computerId: agents.computerId }).from(agents).where(and(eq(agents.id, input.replacing), eq(agents.builtIn, true))).get() : undefined;
     let computerId: number;
-    if (existing) {
+    if (replaced) {
+      computerId = replaced.computerId;
+      tx.delete(agents).where(eq(agents.id, input.replacing!)).run();
+      tx.insert(agents).values({ id: desc.id, computerId, url: input.url, publicKey: desc.publicKey, keyId: keyIdOf(desc.publicKey), builtIn: true, pairedAt: now }).run();
+    } else if (existing) {
       computerId = existing.computerId;
       tx.update(agents).set({ url: input.url, publicKey: desc.publicKey, keyId: keyIdOf(desc.publicKey), pairedAt: now }).where(eq(agents.id, desc.id)).run();
     } else {

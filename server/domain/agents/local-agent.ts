@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import type { Logger } from "pino";
 import { agents } from "@/db/schema";
 import type { Services } from "@/server/services";
@@ -23,8 +23,12 @@ export async function startLocalAgent(services: Services, dataDir: string, log: 
   if (state.owner?.id !== self.id || !row) {
     // First start (or the catalog was replaced): pair as any agent would, with a fresh token.
     if (state.owner && state.owner.id !== self.id) state.resetOwnership();
-    await pairComputer(services, { url: server.url, token: state.issuePairingToken(), builtIn: true });
-    log.info({ agentId: state.id }, "built-in agent paired");
+    // A catalog from another machine (a rebuilt primary's) names that machine's built-in agent,
+    // gone with it: this one takes its place, so the server's own computer stays one computer
+    // whose data sources keep their history (and show missing until they are added here again).
+    const previous = services.db.select({ id: agents.id }).from(agents).where(and(eq(agents.builtIn, true), ne(agents.id, state.id))).get();
+    await pairComputer(services, { url: server.url, token: state.issuePairingToken(), builtIn: true, replacing: previous?.id });
+    log.info({ agentId: state.id, replaced: previous?.id }, previous ? "built-in agent paired in place of the catalog's previous one" : "built-in agent paired");
   } else {
     // Its port is chosen anew at each start, and the server's may change too.
     services.db.update(agents).set({ url: server.url }).where(eq(agents.id, state.id)).run();
