@@ -204,6 +204,12 @@ function RebuildProgress({ ticket, onRestart }: { ticket: string; onRestart: () 
           </dd>
           <dt className="text-slate-500">Checks</dt>
           <dd className="text-slate-900">{r.sourcesToCheck} replica(s) queued for a consistency check</dd>
+          {r.peerCopiesToRecopy > 0 && (
+            <>
+              <dt className="text-slate-500">Other servers</dt>
+              <dd className="text-slate-900">{r.peerCopiesToRecopy} recovery point(s) this server held as another server&apos;s secondary went with the lost disk: they are being copied again</dd>
+            </>
+          )}
         </dl>
         <div className="text-sm text-slate-700">
           <p className="font-medium text-slate-900">Next</p>

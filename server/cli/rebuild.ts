@@ -55,6 +55,7 @@ export async function runRebuild(o: RebuildOptions): Promise<number> {
         `  ${report.storedBytesCopied} bytes copied from ${report.secondary.name}; every chunk verified against its hash`,
         `  agents: ${report.agents.handedOver} handed to this server, ${report.agents.standby} protected by ${report.secondary.name} (take ownership to switch back)${report.agents.failed.length ? `, ${report.agents.failed.length} unreachable: ${report.agents.failed.map((f) => `${f.agent}: ${f.error}`).join("; ")}` : ""}`,
         `  ${report.sourcesToCheck} replica(s) will be consistency-checked when the server starts.`,
+        ...(report.peerCopiesToRecopy ? [`  ${report.peerCopiesToRecopy} recovery point(s) it held as another server's secondary went with the lost pool: they are copied again when the server starts.`] : []),
         "",
         "Next:",
         `  custodian serve --data ${o.data} --port ${port}`,

@@ -104,7 +104,7 @@ const replicationJob: JobHandler = async (ctx) => {
     services.db.transaction((tx) => mirrorSources(tx, peer, remote, selected, started));
     for (const m of selectedMirrors(services.db, peer.id)) {
       const after = lastCopiedAt(services.db, m.id, peer.id);
-      const points = await client.recoveryPoints(m.originSourceId!, after, ctx.signal);
+      const points = await client.recoveryPoints(m.originSourceId!, after, ctx.signal, { whose: "yours" });
       for (const rp of points) {
         ctx.signal.throwIfAborted();
         const r = await copyPeerRecoveryPoint(services, source, {
@@ -149,7 +149,7 @@ const pullJob: JobHandler = async (ctx) => {
   for (const id of ids) {
     const own = services.db.select({ id: dataSources.id, name: dataSources.name }).from(dataSources).where(eq(dataSources.id, id)).get();
     if (!own) continue;
-    const points = await client.recoveryPoints(id, null, ctx.signal);
+    const points = await client.recoveryPoints(id, null, ctx.signal, { whose: "mine" });
     for (const rp of points) {
       const r = await copyPeerRecoveryPoint(services, source, { dataSourceId: own.id, point: rp, madeByServerId: peer.id, jobId: ctx.job.id, signal: ctx.signal });
       if (!r) continue;

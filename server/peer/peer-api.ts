@@ -66,7 +66,8 @@ export interface PeerProtectionService {
   sources(peerId: string): PeerSource[];
   protect(peerId: string, sourceIds: number[]): Promise<ProtectAnswer>;
   catalogSnapshot(peerId: string): Promise<CatalogSnapshotAnswer>;
-  recoveryPoints(peerId: string, sourceId: number, after: Date | null, all: boolean): PeerRecoveryPoint[];
+  /** `whose` from the asking peer's side: "yours" this server's own source, "mine" the peer's source this server holds copies of. */
+  recoveryPoints(peerId: string, sourceId: number, whose: "yours" | "mine", after: Date | null, all: boolean): PeerRecoveryPoint[];
   header(peerId: string, manifestId: string): ManifestHeader;
   chunks(peerId: string, ids: string[]): Promise<ChunkFrame[]>;
   /** The peer (this server's primary) took these of its sources back. */
@@ -149,7 +150,9 @@ export class PeerApi {
         const afterRaw = url.searchParams.get("after");
         const after = afterRaw === null ? null : new Date(afterRaw);
         if (after && Number.isNaN(after.getTime())) throw new ProtocolError("after must be an ISO date");
-        return json(res, 200, { recoveryPoints: p.recoveryPoints(peer.id, source, after, url.searchParams.get("all") === "1") });
+        const whose = url.searchParams.get("whose");
+        if (whose !== "yours" && whose !== "mine") throw new ProtocolError('whose must be "yours" (a source of this server) or "mine" (a source of the asking server)');
+        return json(res, 200, { recoveryPoints: p.recoveryPoints(peer.id, source, whose, after, url.searchParams.get("all") === "1") });
       }
       if (req.method === "GET" && url.pathname.startsWith("/peer-api/v1/manifests/")) {
         return json(res, 200, p.header(peer.id, decodeURIComponent(url.pathname.slice("/peer-api/v1/manifests/".length))));

@@ -136,8 +136,13 @@ export class PeerClient {
   }
 
   /** Recovery points of one of the peer's data sources made after `after`, oldest first. */
-  async recoveryPoints(sourceId: number, after: Date | null, signal?: AbortSignal, o: { all?: boolean } = {}): Promise<PeerRecoveryPoint[]> {
-    const q = new URLSearchParams({ source: String(sourceId), ...(after && { after: after.toISOString() }), ...(o.all && { all: "1" }) });
+  /**
+   * Recovery points of a data source: `whose: "yours"` a source of the peer's own (this server is
+   * its secondary), `"mine"` one of this server's sources the peer holds copies of (this server is
+   * its primary). Said explicitly: in a mutual pair both are true, and source ids overlap.
+   */
+  async recoveryPoints(sourceId: number, after: Date | null, signal: AbortSignal | undefined, o: { whose: "yours" | "mine"; all?: boolean }): Promise<PeerRecoveryPoint[]> {
+    const q = new URLSearchParams({ source: String(sourceId), whose: o.whose, ...(after && { after: after.toISOString() }), ...(o.all && { all: "1" }) });
     return parsePeerMessage(peerRecoveryPointsAnswer, await this.json("GET", `/peer-api/v1/recovery-points?${q}`, undefined, signal), `${this.peer.name}'s recovery points`).recoveryPoints;
   }
 

@@ -163,6 +163,8 @@ export interface RebuildReport {
   recoveryPointsRestored: number;
   recoveryPointsAdded: number;
   recoveryPointsLost: number;
+  /** Copies this server held as another server's secondary, lost with its pool: copied again from their primaries once it runs. */
+  peerCopiesToRecopy: number;
   sourcesToCheck: number;
   agents: RebuildAnswer["agents"];
   storedBytesCopied: number;
@@ -239,7 +241,7 @@ export async function reconcileRebuiltCatalog(services: Services, o: { secondary
   const tell = (detail: string) => o.progress({ step: "replicas", detail, done, total, bytesCopied: (o.bytesCopiedBefore ?? 0) + source.storedBytesReceived });
   tell(`${own.length} data source(s), ${total} recovery point(s) in the catalog`);
   for (const s of own) {
-    const held = await client.recoveryPoints(s.id, null, undefined, { all: true }).catch(() => []);
+    const held = await client.recoveryPoints(s.id, null, undefined, { whose: "mine", all: true }).catch(() => []);
     const heldIds = new Set(held.map((h) => h.manifestId));
     const rows = services.db.select({ id: recoveryPoints.id, manifestId: recoveryPoints.manifestId }).from(recoveryPoints).where(eq(recoveryPoints.dataSourceId, s.id)).all();
     const missing: number[] = [];
@@ -276,12 +278,47 @@ export async function reconcileRebuiltCatalog(services: Services, o: { secondary
     }
     tell(`${s.name}: ${rows.length - missing.length} recovery point(s) restored, ${missing.length} lost`);
   }
-  // The old server's own catalog snapshots are gone with its pool.
-  const ownSnapshots = services.db.select({ id: catalogSnapshots.id, manifestId: catalogSnapshots.manifestId }).from(catalogSnapshots).where(eq(catalogSnapshots.serverId, self.id)).all();
-  const gone = ownSnapshots.filter((s) => !fs.existsSync(path.join(pool.dir, "snapshots", `${s.manifestId}.json`))).map((s) => s.id);
+  const inPool = (manifestId: string | null) => manifestId !== null && fs.existsSync(path.join(pool.dir, "snapshots", `${manifestId}.json`));
+  // Catalog snapshots (its own, and its primaries' when it was a secondary too) are gone with its pool.
+  const snapshots = services.db.select({ id: catalogSnapshots.id, manifestId: catalogSnapshots.manifestId }).from(catalogSnapshots).all();
+  const gone = snapshots.filter((s) => !inPool(s.manifestId)).map((s) => s.id);
   if (gone.length) services.db.delete(catalogSnapshots).where(inArray(catalogSnapshots.id, gone)).run();
+  const recopy = forgetLostPeerCopies(services, inPool);
+  if (recopy.recoveryPoints) tell(`${recopy.recoveryPoints} recovery point(s) this server held as another server's secondary went with the lost pool: they are copied again from ${recopy.primaries.join(", ")}`);
   await pool.flush();
-  return { restored, added, lost, toCheck, storedBytesCopied: source.storedBytesReceived };
+  return { restored, added, lost, toCheck, peerCopiesToRecopy: recopy.recoveryPoints, storedBytesCopied: source.storedBytesReceived };
+}
+
+/**
+ * A rebuilt server that was also a secondary (a mutual pair, a chain) held copies of its
+ * primaries' recovery points in the lost pool. The restored catalog still lists them: left so,
+ * a restore of one would fail, and replication, which copies what is newer than the newest copy
+ * listed, would never copy them again. So the rows go, the replicas read missing, and each such
+ * link's catalog copy and replication are queued, to run as soon as the server starts.
+ */
+function forgetLostPeerCopies(services: Services, inPool: (manifestId: string | null) => boolean): { recoveryPoints: number; primaries: string[] } {
+  const mirrored = services.db.select({ id: dataSources.id, originServerId: dataSources.originServerId, protectedHere: dataSources.protectedHere }).from(dataSources).where(isNotNull(dataSources.originServerId)).all();
+  let forgotten = 0;
+  const now = services.clock.now();
+  for (const m of mirrored) {
+    const rows = services.db.select({ id: recoveryPoints.id, manifestId: recoveryPoints.manifestId }).from(recoveryPoints).where(eq(recoveryPoints.dataSourceId, m.id)).all();
+    const lost = rows.filter((r) => !inPool(r.manifestId)).map((r) => r.id);
+    if (!lost.length) continue;
+    forgetRecoveryPoints(services.db, m.id, lost);
+    forgotten += lost.length;
+    if (lost.length === rows.length) services.db.update(dataSources).set({ replicaManifest: null, replicaState: "missing", replicaStateAt: now }).where(eq(dataSources.id, m.id)).run();
+  }
+  const self = selfServer(services.db);
+  const links = services.db
+    .select({ primaryId: serverLinks.primaryId, name: servers.name })
+    .from(serverLinks)
+    .innerJoin(servers, eq(servers.id, serverLinks.primaryId))
+    .where(and(eq(serverLinks.secondaryId, self.id), isNotNull(serverLinks.replicaEveryMinutes)))
+    .all();
+  for (const l of links) {
+    for (const type of ["catalog-copy", "replication"] as const) enqueueJob(services.db, { type, target: l.name, trigger: "system", peerServerId: l.primaryId, params: { afterRebuild: true } }, now);
+  }
+  return { recoveryPoints: forgotten, primaries: links.map((l) => l.name) };
 }
 
 /**
@@ -316,6 +353,7 @@ export async function rebuildPrimary(o: {
     recoveryPointsRestored: phase2.restored,
     recoveryPointsAdded: phase2.added,
     recoveryPointsLost: phase2.lost,
+    peerCopiesToRecopy: phase2.peerCopiesToRecopy,
     sourcesToCheck: phase2.toCheck,
     agents: answer.agents,
     storedBytesCopied: phase1.storedBytesCopied + phase2.storedBytesCopied,

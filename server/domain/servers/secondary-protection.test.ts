@@ -140,7 +140,9 @@ describe("what a peer may read", () => {
     // A manifest nobody shares with the secondary (the primary's own, not a recovery point or snapshot of it): not found.
     await expect(asSecondary.replicationSource().header("20261124T120000000Z-0123abcd")).rejects.toThrow(/404/);
     // Bad input to the peer API is refused with its reason.
-    await expect(asSecondary.recoveryPoints(-1, null)).rejects.toThrow(/400.*source must be a data source id/);
+    await expect(asSecondary.recoveryPoints(-1, null, undefined, { whose: "yours" })).rejects.toThrow(/400.*source must be a data source id/);
+    // Whose source is said, not guessed: the secondary asking for copies of "its" source the primary would hold is refused (the primary is not its secondary).
+    await expect(asSecondary.recoveryPoints(1, null, undefined, { whose: "mine" })).rejects.toThrow(/403/);
   });
 });
 

@@ -436,12 +436,12 @@ export function peerProtectionService(services: Services): PeerProtectionService
   const db = services.db;
 
   /** A recovery point's manifest a peer may read: its own primary's sources, or (after switch back) what this server made of that peer's sources. */
-  function visibleSource(peerId: string, rel: ReturnType<typeof relation>, sourceId: number): { id: number; onlyMadeHere: boolean } | null {
-    if (rel.mySecondary) {
+  function visibleSource(peerId: string, rel: ReturnType<typeof relation>, sourceId: number, whose: "yours" | "mine"): { id: number; onlyMadeHere: boolean } | null {
+    if (whose === "yours" && rel.mySecondary) {
       const own = db.select({ id: dataSources.id }).from(dataSources).where(and(eq(dataSources.id, sourceId), isNull(dataSources.originServerId))).get();
       if (own) return { id: own.id, onlyMadeHere: false };
     }
-    if (rel.myPrimary) {
+    if (whose === "mine" && rel.myPrimary) {
       const mirror = db.select({ id: dataSources.id }).from(dataSources).where(and(eq(dataSources.originServerId, peerId), eq(dataSources.originSourceId, sourceId))).get();
       if (mirror) return { id: mirror.id, onlyMadeHere: true };
     }
@@ -528,9 +528,9 @@ export function peerProtectionService(services: Services): PeerProtectionService
       return takeCatalogSnapshot(services);
     },
 
-    recoveryPoints(peerId, sourceId, after, all): PeerRecoveryPoint[] {
+    recoveryPoints(peerId, sourceId, whose, after, all): PeerRecoveryPoint[] {
       const rel = relation(db, peerId);
-      const source = visibleSource(peerId, rel, sourceId);
+      const source = visibleSource(peerId, rel, sourceId, whose);
       if (!source) throw forbidden(`data source ${sourceId} is not one this server shares with that peer`);
       const where = [eq(recoveryPoints.dataSourceId, source.id), isNotNull(recoveryPoints.manifestId)];
       if (after) where.push(sql`${recoveryPoints.createdAt} > ${after.getTime()}`);
