@@ -28,7 +28,9 @@ export function RestoreWizard({ draft, role, onClose }: { draft: RestoreDraft; r
   // A copy kept after its link was removed: the computer's agent no longer accepts this server (server/domain/recovery/kept-copies.ts).
   const kept = draft.source.keptCopyOf;
   const originalRefusal = kept
-    ? `A copy kept from ${kept} after the link with it was removed: ${draft.source.computer}'s agent no longer accepts this server, so it is restored to a folder on this server (administrators only).`
+    ? draft.source.keptBecause === "no-agent"
+      ? `A copy of ${kept}'s own computer: its built-in agent answers ${kept} only, so it is restored to a folder on this server (administrators only).`
+      : `A copy kept from ${kept} after the link with it was removed: ${draft.source.computer}'s agent no longer accepts this server, so it is restored to a folder on this server (administrators only).`
     : originalLocationRefusal(role, draft.source.kind, settings.data?.helpdeskMayRestoreToOriginal ?? false);
   const host = kept ? "this server" : draft.source.computer;
   const [step, setStep] = useState(0);

@@ -20,8 +20,9 @@ export interface SourceRef {
   kind: string;
   /** Where the data source lives on its computer (the original location), when known. */
   path?: string;
-  /** A copy of this primary's source, kept after the link with it was removed: it restores to a folder on this server. */
+  /** A copy of this server's source that restores to a folder on this server: kept after the link with it was removed, or of its own computer (no agent here). */
   keptCopyOf?: string;
+  keptBecause?: "link-removed" | "no-agent";
 }
 
 /** What a restore brings back. */
@@ -40,5 +41,5 @@ export interface RestoreDraft {
 /** The source's name when the API gives one (recovery.sources gives the path today). */
 export function sourceRef(s: RecoverableSource): SourceRef {
   const name = (s as RecoverableSource & { name?: string }).name;
-  return { id: s.id, computer: s.computer, label: name ?? s.path, kind: s.kind, path: s.path, ...(s.originUnlinked && s.originServer !== null && { keptCopyOf: s.originServer }) };
+  return { id: s.id, computer: s.computer, label: name ?? s.path, kind: s.kind, path: s.path, ...((s.originUnlinked || s.originAgentless) && s.originServer !== null && { keptCopyOf: s.originServer, keptBecause: s.originUnlinked ? "link-removed" : "no-agent" }) };
 }

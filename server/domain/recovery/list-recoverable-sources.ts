@@ -1,6 +1,6 @@
 import { asc, count, eq, max } from "drizzle-orm";
 import type { CatalogDb } from "@/db/client";
-import { dataSources, protectedComputers, recoveryPoints, servers } from "@/db/schema";
+import { agents, dataSources, protectedComputers, recoveryPoints, servers } from "@/db/schema";
 import { linkedPrimaries } from "./kept-copies";
 
 /**
@@ -22,14 +22,22 @@ export function listRecoverableSources(db: CatalogDb) {
       latest: max(recoveryPoints.createdAt),
       originServer: servers.name,
       originServerId: dataSources.originServerId,
+      agentId: agents.id,
       protectedHere: dataSources.protectedHere,
     })
     .from(dataSources)
     .innerJoin(protectedComputers, eq(protectedComputers.id, dataSources.computerId))
     .innerJoin(recoveryPoints, eq(recoveryPoints.dataSourceId, dataSources.id))
     .leftJoin(servers, eq(servers.id, dataSources.originServerId))
+    .leftJoin(agents, eq(agents.computerId, dataSources.computerId))
     .groupBy(dataSources.id)
     .orderBy(asc(protectedComputers.name), asc(dataSources.path))
     .all()
-    .map(({ originServerId, ...r }) => ({ ...r, latest: r.latest === null ? null : new Date(Number(r.latest)), originUnlinked: originServerId !== null && !linked.has(originServerId) }));
+    .map(({ originServerId, agentId, ...r }) => ({
+      ...r,
+      latest: r.latest === null ? null : new Date(Number(r.latest)),
+      originUnlinked: originServerId !== null && !linked.has(originServerId),
+      /** A copy of a primary's own computer (its built-in agent is the primary's alone): it restores to a folder on this server. */
+      originAgentless: originServerId !== null && linked.has(originServerId) && agentId === null,
+    }));
 }

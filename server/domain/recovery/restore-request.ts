@@ -13,7 +13,7 @@ import { DomainError } from "../errors";
 import { enqueueJob } from "../jobs/job-queue";
 import { getRecoveryPoint } from "./recovery-points";
 import { getRecoverySettings } from "./recovery-settings";
-import { keptCopyOrigin, keptCopyRestoreRefusal } from "./kept-copies";
+import { keptCopyRestoreRefusal, localRestoreOf } from "./kept-copies";
 
 export interface RestoreRequest {
   dataSourceId: number;
@@ -61,8 +61,8 @@ export function requestRestore(db: CatalogDb, r: RestoreRequest, by: { username:
   if (!source) throw new DomainError("NOT_FOUND", `no data source ${r.dataSourceId}`);
   const rp = getRecoveryPoint(db, r.recoveryPointId);
   if (rp.dataSourceId !== source.id) throw new DomainError("INVALID", `recovery point ${rp.id} is not one of ${source.name}'s`, undefined, { recoveryPointId: ["not a recovery point of this data source"] });
-  const keptFrom = keptCopyOrigin(db, source.id);
-  const keptRefusal = keptFrom === null ? null : keptCopyRestoreRefusal(keptFrom, { target: r.target, role: by.role });
+  const local = localRestoreOf(db, source.id);
+  const keptRefusal = local === null ? null : keptCopyRestoreRefusal(local.origin, { target: r.target, role: by.role }, local.reason);
   if (keptRefusal) throw new DomainError(keptRefusal.code, keptRefusal.message, undefined, { [keptRefusal.field]: [keptRefusal.message] });
   if (source.kind === "sqlite" && r.target === undefined) throw new DomainError("INVALID", "a database is restored to an alternate folder, never over the live file", undefined, { target: ["required for a database"] });
   // The total for the progress bar: the sizes of this source's files, at the version this
