@@ -74,7 +74,7 @@ function gatedRunner(limits: RunnerLimits = { perServer: 2, perAgent: 1 }) {
       gates.set(id, { finish: (r) => end(() => resolve(r)), fail: (e) => end(() => reject(e)) });
       ctx.signal.addEventListener("abort", () => end(() => reject(ctx.signal.reason as Error)));
     });
-  const handlers: Record<string, JobHandler> = Object.fromEntries(["synchronization", "recovery-point", "express-full", "consistency-check", "restore", "verify", "prune"].map((t) => [t, handler]));
+  const handlers: Record<string, JobHandler> = Object.fromEntries(["synchronization", "recovery-point", "express-full", "consistency-check", "restore", "verify", "prune", "pull-recovery-points"].map((t) => [t, handler]));
   const runner = new JobRunner(services, handlers, limits);
   const ended: [number, string][] = [];
   runner.onJobEnded = (job, outcome) => ended.push([job.id, outcome]);
@@ -206,6 +206,21 @@ describe("JobRunner limits", () => {
   // Was a bug (fixed): the runner looks only at the first 200 queued jobs (queuedJobs' default limit). When
   // those are all held back (here: 200 jobs on agent A's sources with perAgent 1), a job further
   // down that every limit allows (agent B's) does not start until A's backlog drains.
+  it("a source's jobs queued after a pull of its recovery points wait for the pull (history stays in time order); earlier ones and other sources do not", async () => {
+    const h = gatedRunner({ perServer: 4, perAgent: 2 });
+    const before = enqueue("consistency-check", "a2");
+    const pull = enqueue("pull-recovery-points", null, { params: { dataSourceIds: [src.a1, src.a2] } });
+    const rp = enqueue("recovery-point", "a1");
+    const other = enqueue("recovery-point", "b1");
+    h.runner.pump();
+    expect(h.running()).toEqual([before, pull, other]);
+    await h.finish(before);
+    expect(h.running(), "a1 waits while the pull runs").toEqual([pull, other]);
+    await h.finish(pull);
+    expect(h.running()).toEqual([rp, other]);
+    expect(h.violations).toEqual([]);
+  });
+
   it("a job every limit allows starts even behind more than 200 held-back jobs", async () => {
     const h = gatedRunner({ perServer: 4, perAgent: 1 });
     const pcA = services.db.select({ id: agents.computerId }).from(agents).where(eq(agents.id, "A")).get()!.id;

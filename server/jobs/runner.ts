@@ -106,12 +106,17 @@ export class JobRunner {
   private startWhatFits(): void {
     const running = [...this.running.values()].map((r) => r.job);
     if (running.some((j) => EXCLUSIVE.has(j.type))) return;
+    // A source's recovery-point history is kept in time order (the file index relies on it): its
+    // jobs queued after a pull of what the secondary made meanwhile wait until the pull is done.
+    const pulling = new Set(running.flatMap(pulledSources));
     for (const job of this.queued()) {
       if (running.length >= this.limits.perServer) return;
       if (EXCLUSIVE.has(job.type)) {
         if (running.length === 0) this.start(job);
         return; // nothing queued after it starts before it
       }
+      if (job.dataSourceId !== null && pulling.has(job.dataSourceId)) continue;
+      for (const id of pulledSources(job)) pulling.add(id);
       if (job.dataSourceId !== null && running.some((r) => r.dataSourceId === job.dataSourceId)) continue;
       if (job.agentId && running.filter((r) => r.agentId === job.agentId).length >= this.limits.perAgent) continue;
       this.start(job);
@@ -216,5 +221,16 @@ export class JobRunner {
     this.stopping = true;
     for (const r of this.running.values()) r.controller.abort(new Error("the server is stopping"));
     await this.idle();
+  }
+}
+
+/** The data sources a pull-recovery-points job copies back to (its params), none for other jobs. */
+function pulledSources(job: JobRow): number[] {
+  if (job.type !== "pull-recovery-points") return [];
+  try {
+    const ids = (JSON.parse(job.params) as { dataSourceIds?: unknown }).dataSourceIds;
+    return Array.isArray(ids) ? ids.filter((x): x is number => typeof x === "number") : [];
+  } catch {
+    return [];
   }
 }
