@@ -153,6 +153,36 @@ export function verifyRequest(
   return keyId;
 }
 
+function responseText(requestNonce: string, status: number, bodyHash: string): Buffer {
+  return Buffer.from(["custodian-answer/1", requestNonce, String(status), bodyHash].join("\n"));
+}
+
+/**
+ * Headers that authenticate an answer: signed by the answering server over the request's nonce
+ * (so an answer cannot be replayed to another request), the status and the body. Without them a
+ * party on the network path could rewrite what a peer says (a recovery point's header, the list
+ * of recovery points, a catalog snapshot's statement) although it cannot forge a request.
+ */
+export function signAnswer(id: Identity, requestNonce: string, status: number, body: Uint8Array): Record<string, string> {
+  return {
+    "x-custodian-answer-key": id.keyId,
+    "x-custodian-answer-signature": sign(null, responseText(requestNonce, status, sha256(body)), id.privateKey).toString("base64"),
+  };
+}
+
+/** Checks an answer signed by `publicKey` (signAnswer); throws ProtocolError naming what is wrong. */
+export function verifyAnswer(headers: globalThis.Headers, requestNonce: string, status: number, body: Uint8Array, publicKey: string, who: string): void {
+  const signature = headers.get("x-custodian-answer-signature");
+  if (!signature) throw new ProtocolError(`${who}'s answer is not signed: refused (a peer of this release signs every answer)`, 502);
+  let ok: boolean;
+  try {
+    ok = verify(null, responseText(requestNonce, status, sha256(body)), parsePublicKey(publicKey), Buffer.from(signature, "base64"));
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ProtocolError(`${who}'s answer does not carry its signature (altered on the way, or another server answered): refused`, 502);
+}
+
 export interface ChunkFrame {
   id: string;
   codec: Codec;
@@ -216,14 +246,28 @@ export async function signedFetch(
   baseUrl: string,
   method: "GET" | "POST" | "DELETE",
   path: string,
-  o: { identity: Identity; audience: string; json?: unknown; body?: Uint8Array; signal?: AbortSignal },
+  o: {
+    identity: Identity;
+    audience: string;
+    json?: unknown;
+    body?: Uint8Array;
+    signal?: AbortSignal;
+    /** The answering server's public key: its answer must be signed by it (verifyAnswer); the body is read whole to check it. */
+    answerKey?: { publicKey: string; who: string };
+  },
 ): Promise<Response> {
   const body = o.json !== undefined ? Buffer.from(JSON.stringify(o.json)) : (o.body ?? Buffer.alloc(0));
+  const signed = signRequest(o.identity, method, path, body, o.audience);
   const headers: Record<string, string> = {
-    ...signRequest(o.identity, method, path, body, o.audience),
+    ...signed,
     "content-type": o.json !== undefined ? "application/json" : "application/octet-stream",
   };
   const res = await fetch(new URL(path, baseUrl), { method, headers, body: method === "GET" ? undefined : (body as Uint8Array<ArrayBuffer>), signal: o.signal });
+  if (res.ok && o.answerKey) {
+    const answer = Buffer.from(await res.arrayBuffer());
+    verifyAnswer(res.headers, signed["x-custodian-nonce"]!, res.status, answer, o.answerKey.publicKey, o.answerKey.who);
+    return new Response(answer, { status: res.status, headers: res.headers });
+  }
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {

@@ -159,7 +159,7 @@ async function startServer(o: {
     http = await startHttpServer({
       services,
       agentApi,
-      peerApi: new PeerApi({ directory: peerDirectory(services), log: log.child({ component: "peer-api" }) }),
+      peerApi: new PeerApi({ directory: peerDirectory(services), log: log.child({ component: "peer-api" }), identity: services.protection.identity() }),
       host: config.host,
       port: config.port,
       sessionSecret: loadSessionSecret(config.dataDir),

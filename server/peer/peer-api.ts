@@ -5,7 +5,7 @@
  * and never seen before — else 401, a warning with the reason, and nothing changes.
  */
 import type http from "node:http";
-import { AuthError, NonceCache, ProtocolError, encodeFrames, parseJson, readBody, verifyRequest, type ChunkFrame } from "@/server/agent/protocol";
+import { AuthError, NonceCache, ProtocolError, encodeFrames, parseJson, readBody, signAnswer, verifyRequest, type ChunkFrame, type Identity } from "@/server/agent/protocol";
 import type { ManifestHeader } from "@/server/engine/manifest";
 import {
   PEER_PROTOCOL_VERSION,
@@ -84,7 +84,8 @@ const SMALL_BODY = 1024 * 1024;
 export class PeerApi {
   private readonly nonces = new NonceCache();
 
-  constructor(private readonly o: { directory: PeerDirectory; log: PeerApiLog }) {}
+  /** `identity` signs every answer to a signed request (signAnswer), so that a peer can tell them from forgeries. */
+  constructor(private readonly o: { directory: PeerDirectory; log: PeerApiLog; identity: Identity }) {}
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://server");
@@ -119,30 +120,37 @@ export class PeerApi {
       const self = this.o.directory.self();
       const keyId = verifyRequest(req.headers, req.method ?? "", url.pathname + url.search, body, self.id, (k) => this.o.directory.byKeyId(k)?.publicKey ?? null, this.nonces);
       const peer = this.o.directory.byKeyId(keyId)!;
+      const nonce = String(req.headers["x-custodian-nonce"]);
+      // From here on every answer is signed over this request's nonce.
+      const reply = (r: http.ServerResponse, status: number, value: unknown) => signed(r, status, Buffer.from(JSON.stringify(value)), "application/json");
+      const signed = (r: http.ServerResponse, status: number, body: Buffer, type: string) => {
+        r.writeHead(status, { "content-type": type, ...signAnswer(this.o.identity, nonce, status, body) });
+        r.end(body);
+      };
       if (route === "POST /peer-api/v1/heartbeat") {
         const beat = parsePeerMessage(heartbeatRequest, parseJson(body), "heartbeat");
         this.o.directory.heartbeatFrom(peer.id, new Date(), beat.link);
         const answer: HeartbeatAnswer = { id: self.id, name: self.name, time: new Date().toISOString(), protocol: PEER_PROTOCOL_VERSION };
-        return json(res, 200, answer);
+        return reply(res, 200, answer);
       }
       if (route === "POST /peer-api/v1/unlink") {
         const request = parsePeerMessage(unlinkRequest, parseJson(body), "unlink");
         const answer = await this.o.directory.unlink(peer.id, request);
         this.o.log.info({ peer: peer.name, primary: request.primaryId, secondary: request.secondaryId }, "the peer removed its link with this server: this end removed it too");
-        return json(res, 200, answer);
+        return reply(res, 200, answer);
       }
       const p = this.o.directory.protection;
-      if (route === "GET /peer-api/v1/sources") return json(res, 200, { sources: p.sources(peer.id) });
-      if (route === "POST /peer-api/v1/protect") return json(res, 200, await p.protect(peer.id, parsePeerMessage(protectRequest, parseJson(body), "protect").sourceIds));
+      if (route === "GET /peer-api/v1/sources") return reply(res, 200, { sources: p.sources(peer.id) });
+      if (route === "POST /peer-api/v1/protect") return reply(res, 200, await p.protect(peer.id, parsePeerMessage(protectRequest, parseJson(body), "protect").sourceIds));
       if (route === "POST /peer-api/v1/ownership-taken") {
         const n = p.ownershipTaken(peer.id, parsePeerMessage(protectRequest, parseJson(body), "ownership-taken").sourceIds);
         this.o.log.info({ primary: peer.name, sources: n }, "the primary took ownership back");
-        return json(res, 200, { sources: n });
+        return reply(res, 200, { sources: n });
       }
       if (route === "POST /peer-api/v1/catalog-snapshot") {
         const snapshot = await p.catalogSnapshot(peer.id);
         this.o.log.info({ secondary: peer.name, manifest: snapshot.manifestId }, "catalog snapshot taken for a secondary");
-        return json(res, 200, snapshot);
+        return reply(res, 200, snapshot);
       }
       if (route === "GET /peer-api/v1/recovery-points") {
         const source = Number(url.searchParams.get("source"));
@@ -152,16 +160,14 @@ export class PeerApi {
         if (after && Number.isNaN(after.getTime())) throw new ProtocolError("after must be an ISO date");
         const whose = url.searchParams.get("whose");
         if (whose !== "yours" && whose !== "mine") throw new ProtocolError('whose must be "yours" (a source of this server) or "mine" (a source of the asking server)');
-        return json(res, 200, { recoveryPoints: p.recoveryPoints(peer.id, source, whose, after, url.searchParams.get("all") === "1") });
+        return reply(res, 200, { recoveryPoints: p.recoveryPoints(peer.id, source, whose, after, url.searchParams.get("all") === "1") });
       }
       if (req.method === "GET" && url.pathname.startsWith("/peer-api/v1/manifests/")) {
-        return json(res, 200, p.header(peer.id, decodeURIComponent(url.pathname.slice("/peer-api/v1/manifests/".length))));
+        return reply(res, 200, p.header(peer.id, decodeURIComponent(url.pathname.slice("/peer-api/v1/manifests/".length))));
       }
       if (route === "POST /peer-api/v1/chunks") {
         const frames = await p.chunks(peer.id, parsePeerMessage(chunksRequest, parseJson(body), "chunks").ids);
-        res.writeHead(200, { "content-type": "application/octet-stream" });
-        res.end(encodeFrames(frames));
-        return;
+        return signed(res, 200, Buffer.from(encodeFrames(frames)), "application/octet-stream");
       }
       throw new ProtocolError(`no such route: ${route}`, 404);
     } catch (err) {

@@ -70,8 +70,9 @@ export async function checkRebuildToken(baseUrl: string, request: RebuildCheckRe
 }
 
 /** A signed heartbeat to a peer whose id (the audience) and URL are recorded; a secondary sends its view of the link along. */
-export async function sendHeartbeat(peer: { id: string; url: string }, identity: Identity, now = new Date(), link?: LinkStatus): Promise<HeartbeatAnswer> {
-  const res = await signedFetch(peer.url, "POST", "/peer-api/v1/heartbeat", { identity, audience: peer.id, json: { time: now.toISOString(), ...(link && { link }) }, signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((err: unknown) => {
+export async function sendHeartbeat(peer: { id: string; name: string; url: string; publicKey: string }, identity: Identity, now = new Date(), link?: LinkStatus): Promise<HeartbeatAnswer> {
+  const answerKey = { publicKey: peer.publicKey, who: peer.name };
+  const res = await signedFetch(peer.url, "POST", "/peer-api/v1/heartbeat", { identity, audience: peer.id, json: { time: now.toISOString(), ...(link && { link }) }, answerKey, signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((err: unknown) => {
     if (err instanceof ProtocolError) throw err;
     throw new ProtocolError(`cannot reach the server at ${peer.url}: ${(err as Error).message}`, 502);
   });
@@ -86,16 +87,20 @@ const UNLINK_TIMEOUT_MS = 60_000;
 /** Chunk batches are larger than control calls: a batch of 256 chunks may be tens of MiB. */
 const TRANSFER_TIMEOUT_MS = 5 * 60_000;
 
-/** Signed calls to a linked peer (secondary protection, and the pull after switch back). */
+/**
+ * Signed calls to a linked peer (secondary protection, and the pull after switch back). Every
+ * answer must be signed by the peer's recorded key over this request (signAnswer).
+ */
 export class PeerClient {
   constructor(
-    private readonly peer: { id: string; name: string; url: string },
+    private readonly peer: { id: string; name: string; url: string; publicKey: string },
     private readonly identity: Identity,
   ) {}
 
   private async call(method: "GET" | "POST", path: string, json?: unknown, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Response> {
     const timeout = AbortSignal.timeout(o.timeoutMs ?? TIMEOUT_MS);
-    return signedFetch(this.peer.url, method, path, { identity: this.identity, audience: this.peer.id, json, signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout }).catch((err: unknown) => {
+    const answerKey = { publicKey: this.peer.publicKey, who: this.peer.name };
+    return signedFetch(this.peer.url, method, path, { identity: this.identity, audience: this.peer.id, json, answerKey, signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout }).catch((err: unknown) => {
       if (err instanceof ProtocolError) throw err;
       throw new ProtocolError(`cannot reach ${this.peer.name} at ${this.peer.url}: ${(err as Error).message}`, 502);
     });
@@ -135,7 +140,6 @@ export class PeerClient {
     return parsePeerMessage(catalogSnapshotSchema, await res.json(), `${this.peer.name}'s catalog snapshot`);
   }
 
-  /** Recovery points of one of the peer's data sources made after `after`, oldest first. */
   /**
    * Recovery points of a data source: `whose: "yours"` a source of the peer's own (this server is
    * its secondary), `"mine"` one of this server's sources the peer holds copies of (this server is

@@ -29,7 +29,7 @@ function primariesOf(services: Services) {
   const self = services.db.select({ id: servers.id }).from(servers).where(eq(servers.isSelf, true)).get();
   if (!self) return { selfId: null, primaries: [] };
   const primaries = services.db
-    .select({ id: servers.id, name: servers.name, url: servers.url, lastContactAt: servers.lastContactAt })
+    .select({ id: servers.id, name: servers.name, url: servers.url, publicKey: servers.publicKey, lastContactAt: servers.lastContactAt })
     .from(serverLinks)
     .innerJoin(servers, eq(servers.id, serverLinks.primaryId))
     .where(eq(serverLinks.secondaryId, self.id))
@@ -63,7 +63,7 @@ export async function heartbeatPrimaries(services: Services, now: Date = service
   return Promise.all(
     primaries.map(async (p): Promise<HeartbeatResult> => {
       try {
-        await sendHeartbeat({ id: p.id, url: p.url }, identity, now, linkStatusFor(services.db, p.id));
+        await sendHeartbeat({ id: p.id, name: p.name, url: p.url, publicKey: p.publicKey }, identity, now, linkStatusFor(services.db, p.id));
         recordContact(services, { primaryId: p.id, secondaryId: selfId }, p.id, now);
         if (resolveAlert(services.db, primaryUnreachableKey(p.id), now)) services.log.info({ primary: p.name }, "primary server reachable again");
         return { serverId: p.id, name: p.name, ok: true, lastContactAt: now };

@@ -31,7 +31,7 @@ export async function startTestPeer(name: string, o: { onDisk?: boolean } = {}):
   services.serverName = name;
   const self = ensureSelfServer(services.db, { name, now: clock.now() });
   const warnings: { obj: object; msg: string }[] = [];
-  const api = new PeerApi({ directory: peerDirectory(services), log: { info: () => undefined, warn: (obj, msg) => warnings.push({ obj, msg }) } });
+  const api = new PeerApi({ directory: peerDirectory(services), log: { info: () => undefined, warn: (obj, msg) => warnings.push({ obj, msg }) }, identity: services.protection.identity() });
   let server: http.Server | null = null;
   let port = 0;
   const start = () =>

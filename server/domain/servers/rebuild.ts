@@ -195,7 +195,8 @@ export async function restorePrimaryCatalog(o: { dataDir: string; secondaryUrl: 
   const answer = await redeemRebuildToken(secondaryUrl, { protocol: PEER_PROTOCOL_VERSION, token: o.token.trim(), publicKey: identity.publicKey, url: o.url });
   if (!answer.snapshot) throw new DomainError("PRECONDITION", `${hello.name} holds no copy of ${answer.primary.name}'s catalog`);
   const snapshot = answer.snapshot;
-  const client = new PeerClient({ id: hello.id, name: hello.name, url: secondaryUrl }, identity);
+  // The secondary's key as its hello says: the admin named its address, and the token is the secret.
+  const client = new PeerClient({ id: hello.id, name: hello.name, url: secondaryUrl, publicKey: hello.publicKey }, identity);
   const source = client.replicationSource();
   const header = await source.header(snapshot.manifestId);
   const problem = snapshot.serverId !== answer.primary.id ? `it is the catalog of server ${snapshot.serverId}` : snapshotProblem(snapshot, header, answer.previousPublicKey);
@@ -214,7 +215,7 @@ export async function restorePrimaryCatalog(o: { dataDir: string; secondaryUrl: 
   }
   await runtime.close();
   o.progress({ step: "catalog", detail: "catalog restored and checked (signature, SHA-256, integrity, identity)" });
-  return { answer, secondary: { id: hello.id, name: hello.name, url: secondaryUrl }, storedBytesCopied: source.storedBytesReceived };
+  return { answer, secondary: { id: hello.id, name: hello.name, url: secondaryUrl, publicKey: hello.publicKey }, storedBytesCopied: source.storedBytesReceived };
 }
 
 /**
@@ -224,7 +225,7 @@ export async function restorePrimaryCatalog(o: { dataDir: string; secondaryUrl: 
  * are marked lost (removed from the catalog); each replica becomes the newest recovery point and
  * is consistency-checked.
  */
-export async function reconcileRebuiltCatalog(services: Services, o: { secondary: { id: string; name: string; url: string }; progress: (p: RebuildProgress) => void; bytesCopiedBefore?: number }) {
+export async function reconcileRebuiltCatalog(services: Services, o: { secondary: { id: string; name: string; url: string; publicKey: string }; progress: (p: RebuildProgress) => void; bytesCopiedBefore?: number }) {
   const self = selfServer(services.db);
   const pool = services.protection.pool();
   const client = new PeerClient(o.secondary, services.protection.identity());

@@ -113,7 +113,7 @@ describe("removing a link from the secondary", () => {
     expect(a.services.db.select().from(catalogSnapshots).where(eq(catalogSnapshots.serverId, a.id)).all()).toHaveLength(1);
 
     // Neither end answers the other any more, and the link's page is gone.
-    await expect(new PeerClient({ id: a.id, name: "alpha", url: a.url }, b.services.protection.identity()).sources()).rejects.toThrow(/401/);
+    await expect(new PeerClient({ id: a.id, name: "alpha", url: a.url, publicKey: a.services.protection.identity().publicKey }, b.services.protection.identity()).sources()).rejects.toThrow(/401/);
     expect((await errorOf(b.manager().servers.link({ primaryId: a.id, secondaryId: b.id }))).code).toBe("NOT_FOUND");
     expect((await errorOf(b.admin().servers.removeLink({ primaryId: a.id, secondaryId: b.id, copies: "keep" }))).code).toBe("NOT_FOUND");
 
@@ -260,7 +260,7 @@ describe("unlink requests", () => {
     await link(b, a);
     const request = { primaryId: a.id, secondaryId: b.id };
     // charlie is known to nobody here; a forger signs with a key nobody recorded.
-    await expect(new PeerClient({ id: a.id, name: "alpha", url: a.url }, c.services.protection.identity()).unlink(request)).rejects.toThrow(/401.*unknown key/);
+    await expect(new PeerClient({ id: a.id, name: "alpha", url: a.url, publicKey: a.services.protection.identity().publicKey }, c.services.protection.identity()).unlink(request)).rejects.toThrow(/401.*unknown key/);
     const { privateKey } = generateKeyPairSync("ed25519");
     const publicKey = createPublicKey(privateKey).export({ type: "spki", format: "der" }).toString("base64");
     const forger: Identity = { privateKey, publicKey, keyId: keyIdOf(publicKey) };
@@ -268,7 +268,7 @@ describe("unlink requests", () => {
     const forged = await fetch(`${a.url}/peer-api/v1/unlink`, { method: "POST", headers: { ...signRequest(forger, "POST", "/peer-api/v1/unlink", body, a.id), "content-type": "application/json" }, body });
     expect(forged.status).toBe(401);
     // bravo is linked, but may not remove a link it is not an end of.
-    await expect(new PeerClient({ id: a.id, name: "alpha", url: a.url }, b.services.protection.identity()).unlink({ primaryId: a.id, secondaryId: c.id })).rejects.toThrow(/403.*only a link between itself and this server/);
+    await expect(new PeerClient({ id: a.id, name: "alpha", url: a.url, publicKey: a.services.protection.identity().publicKey }, b.services.protection.identity()).unlink({ primaryId: a.id, secondaryId: c.id })).rejects.toThrow(/403.*only a link between itself and this server/);
     expect(a.warnings.filter((w) => w.msg === "refused peer request").map((w) => (w.obj as { route: string }).route)).toEqual(["POST /peer-api/v1/unlink", "POST /peer-api/v1/unlink"]);
     expect(a.warnings.some((w) => w.msg === "peer request refused" && (w.obj as { route: string }).route === "POST /peer-api/v1/unlink")).toBe(true);
     expect(links(a)).toEqual([request]);

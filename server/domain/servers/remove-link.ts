@@ -47,6 +47,7 @@ interface ServerRef {
   id: string;
   name: string;
   url: string;
+  publicKey: string;
 }
 
 export interface RemoveLinkInput {
@@ -78,7 +79,7 @@ function linkRow(db: CatalogDb, primaryId: string, secondaryId: string) {
 }
 
 function serverRef(db: CatalogDb, id: string): ServerRef {
-  return db.select({ id: servers.id, name: servers.name, url: servers.url }).from(servers).where(eq(servers.id, id)).get()!;
+  return db.select({ id: servers.id, name: servers.name, url: servers.url, publicKey: servers.publicKey }).from(servers).where(eq(servers.id, id)).get()!;
 }
 
 /** The primary's data sources whose protection is switched to the secondary, as this end knows them. */

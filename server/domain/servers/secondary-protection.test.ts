@@ -126,14 +126,17 @@ describe("what a peer may read", () => {
   it("a primary's sources and snapshots are its secondary's to read, not the other way round, and no unlinked server's", async () => {
     const { a, b } = await linked();
     const c = await peer("charlie");
-    const asSecondary = new PeerClient({ id: a.id, name: "alpha", url: a.url }, b.services.protection.identity());
+    const asSecondary = new PeerClient({ id: a.id, name: "alpha", url: a.url, publicKey: a.services.protection.identity().publicKey }, b.services.protection.identity());
     expect(await asSecondary.sources()).toEqual([]);
+    // Answers are signed by the answering server: a client that expects another key refuses what it hears.
+    const expectingAnother = new PeerClient({ id: a.id, name: "alpha", url: a.url, publicKey: c.services.protection.identity().publicKey }, b.services.protection.identity());
+    await expect(expectingAnother.sources()).rejects.toThrow(/alpha's answer does not carry its signature/);
     // The primary asking its secondary for the secondary's sources: forbidden.
-    const asPrimary = new PeerClient({ id: b.id, name: "bravo", url: b.url }, a.services.protection.identity());
+    const asPrimary = new PeerClient({ id: b.id, name: "bravo", url: b.url, publicKey: b.services.protection.identity().publicKey }, a.services.protection.identity());
     await expect(asPrimary.sources()).rejects.toThrow(/403.*only this server's secondary may list/);
     await expect(asPrimary.catalogSnapshot()).rejects.toThrow(/403/);
     // A server that is not linked cannot even be verified.
-    const stranger = new PeerClient({ id: a.id, name: "alpha", url: a.url }, c.services.protection.identity());
+    const stranger = new PeerClient({ id: a.id, name: "alpha", url: a.url, publicKey: a.services.protection.identity().publicKey }, c.services.protection.identity());
     await expect(stranger.sources()).rejects.toThrow(/401/);
     await expect(stranger.replicationSource().getStored(["a".repeat(64)])).rejects.toThrow(/401/);
     expect(a.warnings.some((w) => w.msg === "refused peer request")).toBe(true);

@@ -68,7 +68,7 @@ export function primaryLink(db: CatalogDb, primaryId: string) {
   return { self, link: l, primary };
 }
 
-function peerClient(services: Services, primary: { id: string; name: string; url: string }) {
+function peerClient(services: Services, primary: { id: string; name: string; url: string; publicKey: string }) {
   return new PeerClient(primary, services.protection.identity());
 }
 
@@ -391,7 +391,7 @@ export function recordLinkStatus(services: Services, secondaryId: string, status
     }
   });
   if (stale.length) {
-    const secondary = services.db.select({ id: servers.id, name: servers.name, url: servers.url }).from(servers).where(eq(servers.id, secondaryId)).get();
+    const secondary = services.db.select({ id: servers.id, name: servers.name, url: servers.url, publicKey: servers.publicKey }).from(servers).where(eq(servers.id, secondaryId)).get();
     if (secondary) {
       new PeerClient(secondary, services.protection.identity()).ownershipTaken(stale).catch((err: unknown) => services.log.warn({ secondary: secondary.name, err: (err as Error).message }, "could not tell the secondary about the switch back"));
     }

@@ -145,7 +145,7 @@ export async function autoSwitchStep(services: Services, now: Date): Promise<num
 export async function takeOwnership(services: Services, input: { dataSourceIds: number[] }, by: string) {
   const self = selfServer(services.db);
   const secondary = services.db
-    .select({ id: servers.id, name: servers.name, url: servers.url })
+    .select({ id: servers.id, name: servers.name, url: servers.url, publicKey: servers.publicKey })
     .from(serverLinks)
     .innerJoin(servers, eq(servers.id, serverLinks.secondaryId))
     .where(eq(serverLinks.primaryId, self.id))
