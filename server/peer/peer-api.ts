@@ -2,7 +2,8 @@
  * The server's side of the peer protocol: /peer-api/v1/*, called by the servers it is linked
  * with. hello and enrol are the only unsigned routes (enrol is authenticated by its one-time
  * token); every other request must be signed by a known peer for this server (audience), fresh
- * and never seen before — else 401, a warning with the reason, and nothing changes.
+ * and never seen before — else 401, a warning with the reason, and nothing changes. Each answer
+ * to a signed request is signed in turn, over that request's nonce (signAnswer).
  */
 import type http from "node:http";
 import { AuthError, NonceCache, ProtocolError, encodeFrames, parseJson, readBody, signAnswer, verifyRequest, type ChunkFrame, type Identity } from "@/server/agent/protocol";
