@@ -60,6 +60,15 @@ describe("the rebuild wizard", () => {
     expect(wizard.busy).toBe(false);
   });
 
+  it("takes one start at a time: a second start while the first checks with the secondary is refused", async () => {
+    const { services, wizard } = setUp();
+    const first = wizard.start(services, input);
+    expect(wizard.busy).toBe(true);
+    expect((await refusal(wizard.start(services, input))).message).toMatch(/already running/);
+    expect((await refusal(first)).fieldErrors?.secondaryUrl?.[0]).toMatch(/cannot reach/);
+    expect(wizard.busy, "a start that failed its checks leaves the wizard free").toBe(false);
+  });
+
   it("shows a report only to the holder of the rebuild's ticket", () => {
     const { services, wizard } = setUp();
     const ticket = "the-ticket-the-start-returned";

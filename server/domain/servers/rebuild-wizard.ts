@@ -123,6 +123,8 @@ function peerError(err: unknown, field: "secondaryUrl" | "token"): never {
 
 export class RebuildWizard {
   private run: Run | null = null;
+  /** A start is checking with the secondary: a second start waits its turn (it is then refused as running). */
+  private starting = false;
 
   constructor(
     private readonly o: {
@@ -138,7 +140,7 @@ export class RebuildWizard {
 
   /** A rebuild is under way: nothing may set this server up meanwhile. */
   get busy(): boolean {
-    return this.run !== null && this.run.error === null;
+    return this.starting || (this.run !== null && this.run.error === null);
   }
 
   /** Whether this server can take a rebuilt catalog: it must be new (SPEC §4: "a new, empty server"). */
@@ -161,8 +163,8 @@ export class RebuildWizard {
   }
 
   /** The pre-checks that need the secondary: its release, the token (not redeemed), the space, this server's address. */
-  async check(services: Services, input: RebuildInput): Promise<RebuildCheck> {
-    const fresh = this.assertFresh(services);
+  async check(services: Services, input: RebuildInput, o: { starting?: boolean } = {}): Promise<RebuildCheck> {
+    const fresh = o.starting ? this.freshServer(services) : this.assertFresh(services);
     const secondaryUrl = checkedUrl(input.secondaryUrl, "secondaryUrl");
     const url = checkedUrl(input.url, "url");
     const hello = await peerHello(secondaryUrl).catch((err: unknown) => peerError(err, "secondaryUrl"));
@@ -209,15 +211,22 @@ export class RebuildWizard {
    * that reads its progress. The token is redeemed by the rebuild's first steps.
    */
   async start(services: Services, input: RebuildInput): Promise<{ ticket: string }> {
-    const check = await this.check(services, input);
-    const failed = check.checks.filter((c) => !c.ok);
-    if (failed.length) throw new DomainError("PRECONDITION", `the pre-checks did not pass: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
+    this.assertFresh(services);
+    this.starting = true;
+    let check: RebuildCheck;
+    try {
+      check = await this.check(services, input, { starting: true });
+      const failed = check.checks.filter((c) => !c.ok);
+      if (failed.length) throw new DomainError("PRECONDITION", `the pre-checks did not pass: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
+      // A staging folder left by a failed attempt holds nothing of value: its token is spent.
+      fs.rmSync(path.join(this.o.dataDir, STAGING_DIR), { recursive: true, force: true });
+    } finally {
+      this.starting = false;
+    }
     const ticket = randomBytes(24).toString("base64url");
     const run: Run = { ticketHash: hashTicket(ticket), startedAt: services.clock.now(), progress: { step: "secondary" }, bytesCopied: 0, log: [], error: null, restarting: false };
     this.run = run;
     const staging = path.join(this.o.dataDir, STAGING_DIR);
-    // A staging folder left by a failed attempt holds nothing of value: its token is spent.
-    fs.rmSync(staging, { recursive: true, force: true });
     const log = services.log.child({ component: "rebuild-wizard" });
     log.warn({ secondary: check.secondary.name, primary: check.primary.name }, "rebuild of a lost primary started from the browser");
     void rebuildPrimary({
