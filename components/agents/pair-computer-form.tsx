@@ -3,15 +3,12 @@
 import { useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
-import { codeOf, fieldErrorsOf, messageOf } from "@/components/trpc/errors";
-import { TextField } from "@/components/ui/field";
+import { codeOf, fieldSentencesOf, messageOf, sentence } from "@/components/trpc/errors";
+import { AddressTokenFields } from "@/components/ui/address-token-fields";
 import { Button } from "@/components/ui/button";
 import { Notice } from "@/components/ui/notice";
 
 const EMPTY = { url: "", token: "" };
-
-/** "wrong pairing token" → "Wrong pairing token." */
-const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? "" : "."}`;
 
 /**
  * Pairs a protection agent with this server: its address and the one-time token it printed.
@@ -41,7 +38,7 @@ export function PairComputerForm() {
     pair.mutate({ url: form.url.trim(), token: form.token.trim() });
   };
   // Zod names the field; the agent's own refusals are placed where the admin can fix them.
-  const fields = Object.fromEntries(Object.entries(fieldErrorsOf(pair.error)).map(([k, v]) => [k, v?.map(sentence)]));
+  const fields = fieldSentencesOf(pair.error);
   const code = codeOf(pair.error);
   if (pair.error && !fields.url && !fields.token) {
     const message = sentence(messageOf(pair.error));
@@ -52,28 +49,13 @@ export function PairComputerForm() {
 
   return (
     <form onSubmit={onSubmit} method="post" noValidate aria-label="Pair a computer" className="space-y-4">
-      <div className="grid gap-4 md:grid-cols-2">
-        <TextField
-          label="Agent address"
-          name="url"
-          value={form.url}
-          onChange={(e) => setForm({ ...form, url: e.target.value })}
-          errors={fields.url}
-          placeholder="http://fileserver:3200"
-          autoComplete="off"
-          hint="Where the agent listens, as it printed: “is running at …”."
-        />
-        <TextField
-          label="Pairing token"
-          name="token"
-          value={form.token}
-          onChange={(e) => setForm({ ...form, token: e.target.value })}
-          errors={fields.token}
-          autoComplete="off"
-          spellCheck={false}
-          hint="The one-time token the agent printed when it started (valid 24 h)."
-        />
-      </div>
+      <AddressTokenFields
+        value={form}
+        onChange={setForm}
+        errors={fields}
+        address={{ label: "Agent address", placeholder: "http://fileserver:3200", hint: "Where the agent listens, as it printed: “is running at …”." }}
+        token={{ label: "Pairing token", hint: "The one-time token the agent printed when it started (valid 24 h)." }}
+      />
       <div className="flex flex-wrap items-center gap-3">
         <Button type="submit" disabled={pair.isPending || refresh.isPending}>
           {pair.isPending ? "Pairing…" : "Pair computer"}

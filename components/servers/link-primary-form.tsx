@@ -4,17 +4,14 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
-import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { fieldSentencesOf, messageOf } from "@/components/trpc/errors";
 import { Card } from "@/components/ui/card";
-import { TextField } from "@/components/ui/field";
+import { AddressTokenFields } from "@/components/ui/address-token-fields";
 import { Button } from "@/components/ui/button";
 import { Notice } from "@/components/ui/notice";
 import { linkHref } from "./link-text";
 
 const EMPTY = { url: "", token: "" };
-
-/** "wrong enrolment token" → "Wrong enrolment token." */
-const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? "" : "."}`;
 
 /**
  * "Protect a primary server": this server becomes the secondary of the server at the address,
@@ -37,7 +34,7 @@ export function LinkPrimaryForm({ selfId }: { selfId: string }) {
     e.preventDefault();
     link.mutate({ url: form.url.trim(), token: form.token.trim() });
   };
-  const fields = Object.fromEntries(Object.entries(fieldErrorsOf(link.error)).map(([k, v]) => [k, v?.map(sentence)]));
+  const fields = fieldSentencesOf(link.error);
   const general = link.error && !fields.url?.length && !fields.token?.length ? messageOf(link.error) : null;
 
   return (
@@ -47,28 +44,13 @@ export function LinkPrimaryForm({ selfId }: { selfId: string }) {
           This server becomes the <strong>secondary</strong> of another Custodian server: on that server, an admin opens Servers → <em>Protect this server</em> and
           creates an enrolment token. Then you choose here what to copy of it, and how often.
         </p>
-        <div className="grid gap-4 md:grid-cols-2">
-          <TextField
-            label="Primary server's address"
-            name="url"
-            value={form.url}
-            onChange={(e) => setForm({ ...form, url: e.target.value })}
-            errors={fields.url}
-            placeholder="http://dpm-east:3100"
-            autoComplete="off"
-            hint="The address its users open, as its Protect this server panel shows it."
-          />
-          <TextField
-            label="Enrolment token"
-            name="token"
-            value={form.token}
-            onChange={(e) => setForm({ ...form, token: e.target.value })}
-            errors={fields.token}
-            autoComplete="off"
-            spellCheck={false}
-            hint="The one-time token its admin created (valid 24 h)."
-          />
-        </div>
+        <AddressTokenFields
+          value={form}
+          onChange={setForm}
+          errors={fields}
+          address={{ label: "Primary server's address", placeholder: "http://dpm-east:3100", hint: "The address its users open, as its Protect this server panel shows it." }}
+          token={{ label: "Enrolment token", hint: "The one-time token its admin created (valid 24 h)." }}
+        />
         <div className="flex flex-wrap items-center gap-3">
           <Button type="submit" disabled={link.isPending}>
             {link.isPending ? "Linking…" : "Link to primary"}

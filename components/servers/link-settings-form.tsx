@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/trpc-provider";
-import { fieldErrorsOf, messageOf } from "@/components/trpc/errors";
+import { fieldSentencesOf, messageOf } from "@/components/trpc/errors";
 import { Card } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
 import { Notice } from "@/components/ui/notice";
@@ -12,9 +12,6 @@ import { SelectField, TextField } from "@/components/ui/field";
 import { INTERVALS, intervalLabel } from "./link-text";
 import { SourceSelection } from "./source-selection";
 import type { LinkDetail, PrimarySource } from "./types";
-
-/** "at least 3 minutes" → "At least 3 minutes." */
-const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?)]$/.test(s) ? "" : "."}`;
 
 /** A new link's defaults: DPM recommends a daily catalog copy; replicas hourly; the catalog's default retention and grace period. */
 const DEFAULTS = { catalogEveryMinutes: 1440, replicaEveryMinutes: 60, catalogRetentionDays: 14, autoSwitch: false, graceMinutes: 15 };
@@ -81,7 +78,7 @@ function LinkSettingsForm({ link, sources }: { link: LinkDetail; sources: Primar
       graceMinutes: Number(form.graceMinutes),
     });
   };
-  const fields = Object.fromEntries(Object.entries(fieldErrorsOf(save.error)).map(([k, v]) => [k, v?.map(sentence)]));
+  const fields = fieldSentencesOf(save.error);
   const general = save.error && !Object.values(fields).some((v) => v?.length) ? messageOf(save.error) : null;
   const nameOf = (id: number) => {
     const s = sources.find((x) => x.id === id);

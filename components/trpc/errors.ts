@@ -9,6 +9,14 @@ export function fieldErrorsOf(err: unknown): Record<string, string[] | undefined
   return {};
 }
 
+/** "wrong pairing token" → "Wrong pairing token." (a message ending in a parenthesis is left as it is). */
+export const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?)]$/.test(s) ? "" : "."}`;
+
+/** fieldErrorsOf, each message written as a sentence (the forms show them under their fields). */
+export function fieldSentencesOf(err: unknown): Record<string, string[] | undefined> {
+  return Object.fromEntries(Object.entries(fieldErrorsOf(err)).map(([k, v]) => [k, v?.map(sentence)]));
+}
+
 export function messageOf(err: unknown): string {
   if (err instanceof TRPCClientError) return err.message;
   if (err instanceof Error) return err.message;

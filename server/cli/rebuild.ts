@@ -8,7 +8,7 @@ import pino from "pino";
 import { createServices } from "@/server/composition";
 import { DomainError } from "@/server/domain/errors";
 import { ProtocolError } from "@/server/agent/protocol";
-import { rebuildPrimary, type RebuildProgress } from "@/server/domain/servers/rebuild";
+import { isHttpAddress, rebuildPrimary, type RebuildProgress } from "@/server/domain/servers/rebuild";
 
 export interface RebuildOptions {
   data: string;
@@ -27,7 +27,7 @@ export async function runRebuild(o: RebuildOptions): Promise<number> {
     ["--secondary", o.secondary],
     ["--url", o.url],
   ] as const) {
-    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    if (!isHttpAddress(value)) {
       process.stderr.write(`custodian rebuild: ${flag} must be an http(s) address, e.g. http://backup2:3000 (got ${JSON.stringify(value)})\n`);
       return 2;
     }

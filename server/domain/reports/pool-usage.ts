@@ -38,7 +38,8 @@ export function measurePoolUsage(host: PoolHost, now: Date): PoolUsage {
   return usage;
 }
 
-function diskOf(dir: string): { diskTotalBytes: number | null; diskFreeBytes: number | null } {
+/** The size and free space of the file system holding `dir` (null where it cannot be told). */
+export function diskOf(dir: string): { diskTotalBytes: number | null; diskFreeBytes: number | null } {
   // The nearest folder that exists: a data folder is made on first start.
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     try {

@@ -22,7 +22,8 @@ import { checkRebuildToken as askSecondary, peerHello } from "@/server/peer/peer
 import { PEER_PROTOCOL_VERSION, PeerRefusal, RELEASE_VERSION } from "@/server/peer/peer-protocol";
 import { writeFileAtomic } from "@/server/fs/write-file-atomic";
 import { DomainError } from "../errors";
-import { rebuildPrimary, type RebuildProgress, type RebuildReport, type RebuildStep } from "./rebuild";
+import { diskOf } from "../reports/pool-usage";
+import { isHttpAddress, rebuildPrimary, type RebuildProgress, type RebuildReport, type RebuildStep } from "./rebuild";
 import { STAGING_DIR, scheduleRebuildSwap } from "./rebuild-swap";
 
 /** Written into the rebuilt data folder: the wizard shows it after the restart. */
@@ -94,18 +95,9 @@ function fractionOf(p: RebuildProgress): number {
   }
 }
 
-function freeBytesOf(dir: string): number | null {
-  try {
-    const st = fs.statfsSync(dir);
-    return Number(st.bavail) * Number(st.bsize);
-  } catch {
-    return null;
-  }
-}
-
 function checkedUrl(value: string, field: "secondaryUrl" | "url"): string {
   const what = field === "url" ? "this server's address" : "the secondary's address";
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+  if (!isHttpAddress(value)) {
     throw new DomainError("INVALID", `${what} must be an http(s) address, e.g. http://backup2:3100`, value, { [field]: ["an http(s) address, e.g. http://backup2:3100"] });
   }
   return value.replace(/\/+$/, "");
@@ -152,7 +144,7 @@ export class RebuildWizard {
     if (n(protectionGroups) > 0) problems.push("this server protects data sources");
     if (n(recoveryPoints) > 0) problems.push("this server holds recovery points");
     if (n(serverLinks) > 0 || (services.db.select({ n: count() }).from(servers).get()?.n ?? 0) > 1) problems.push("this server is linked with other servers");
-    return { problems, freeBytes: freeBytesOf(this.o.dataDir) };
+    return { problems, freeBytes: diskOf(this.o.dataDir).diskFreeBytes };
   }
 
   private assertFresh(services: Services): FreshServerCheck {

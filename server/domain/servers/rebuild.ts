@@ -170,6 +170,9 @@ export interface RebuildReport {
   storedBytesCopied: number;
 }
 
+/** Whether `value` is an http(s) address: where a secondary or a rebuilt server is reached. */
+export const isHttpAddress = (value: string) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+
 /** Checks that `dataDir` can take a rebuild: nothing of a server in it yet. */
 export function rebuildPrechecks(dataDir: string): void {
   if (fs.existsSync(path.join(dataDir, CATALOG_FILE))) {
